@@ -1,0 +1,241 @@
+// Package okta holds the contract of Okta's Telephony Inline Hook: the request Okta posts for
+// every SMS or voice one-time passcode, and the two answers it understands (a
+// com.okta.telephony.action command, or an error object).
+//
+// The structs are our own. The Okta Go SDK's telephony model nests context.request wrongly,
+// and public samples answer with shapes Okta ignores ("SUCCESS", or value as an object), which
+// silently sends users to Okta's rate-limited fallback providers. The golden tests beside this
+// file pin the exact bytes.
+package okta
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EventType is the eventType of every telephony hook request.
+const EventType = "com.okta.telephony.provider"
+
+// The requestType values Okta sends, one per flow of the Phone authenticator.
+const (
+	RequestPreEnrollment   = "com.okta.user.telephony.pre-enrollment"
+	RequestMFAVerification = "com.okta.user.telephony.mfa-verification"
+	RequestAccountUnlock   = "com.okta.user.telephony.account-unlock"
+	RequestPasswordReset   = "com.okta.user.telephony.password-reset"
+)
+
+// CommandTelephonyAction is the only command type a telephony hook may answer with.
+const CommandTelephonyAction = "com.okta.telephony.action"
+
+// The status values of a telephony action, spelled exactly as Okta expects. Any other
+// spelling ("SUCCESS", "FAILURE") makes Okta skip the answer and fall back.
+const (
+	StatusSuccessful = "SUCCESSFUL"
+	StatusPending    = "PENDING"
+	StatusFailed     = "FAILED"
+)
+
+// previewPath ends the request URL Okta reports when an administrator runs the hook from
+// the Admin console's Preview tab.
+const previewPath = "/generatePreview"
+
+// Request is one telephony hook call. Fields Okta may add later are ignored.
+type Request struct {
+	EventID          string `json:"eventId"`
+	EventTime        string `json:"eventTime"`
+	EventType        string `json:"eventType"`
+	EventTypeVersion string `json:"eventTypeVersion"`
+	Source           string `json:"source"`
+	// RequestType says which flow asked for the code (see the Request* constants). It sits
+	// at the top level; an early draft of the contract had it inside messageProfile.
+	RequestType string `json:"requestType"`
+	Data        Data   `json:"data"`
+}
+
+// Data is the data object of a Request.
+type Data struct {
+	Context        Context        `json:"context"`
+	UserProfile    UserProfile    `json:"userProfile"`
+	MessageProfile MessageProfile `json:"messageProfile"`
+}
+
+// Context describes the Okta API request that triggered the hook.
+type Context struct {
+	Request ContextRequest `json:"request"`
+}
+
+// ContextRequest is data.context.request.
+type ContextRequest struct {
+	ID     string `json:"id"`
+	Method string `json:"method"`
+	URL    struct {
+		Value string `json:"value"`
+	} `json:"url"`
+	IPAddress string `json:"ipAddress"`
+}
+
+// UserProfile names the user the code is for. It holds no phone number.
+type UserProfile struct {
+	FirstName string `json:"firstName"`
+	LastName  string `json:"lastName"`
+	Login     string `json:"login"`
+	UserID    string `json:"userId"`
+}
+
+// MessageProfile is what to send and where.
+type MessageProfile struct {
+	// MsgTemplate usually arrives already rendered with the code ("Your code is 123456").
+	MsgTemplate string `json:"msgTemplate"`
+	PhoneNumber string `json:"phoneNumber"`
+	// OTPExpires is when the code stops working, ISO-8601 (see Request.OTPExpiry).
+	OTPExpires string `json:"otpExpires"`
+	// DeliveryChannel is "SMS" for a text; voice is spelled many ways ("CALL", "Voice").
+	DeliveryChannel string  `json:"deliveryChannel"`
+	OTPCode         OTPCode `json:"otpCode"`
+	Locale          string  `json:"locale"`
+}
+
+// OTPCode is the one-time code Okta generated. Okta sends it as a JSON string; a JSON
+// integer is accepted too, kept digit for digit. It must never be logged.
+type OTPCode string
+
+// UnmarshalJSON accepts a string, an integer literal or null.
+func (c *OTPCode) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*c = ""
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("okta: otpCode: %w", err)
+		}
+		*c = OTPCode(strings.TrimSpace(s))
+		return nil
+	}
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return errors.New("okta: otpCode is neither a string nor an integer")
+		}
+	}
+	if len(b) == 0 {
+		return errors.New("okta: otpCode is empty")
+	}
+	*c = OTPCode(b)
+	return nil
+}
+
+// ParseRequest decodes a hook request body. It fails only when the body is not a JSON
+// object of the expected shape; missing fields are left empty for the caller to judge.
+func ParseRequest(body []byte) (*Request, error) {
+	var r Request
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("okta: parse request: %w", err)
+	}
+	return &r, nil
+}
+
+// IsSMS reports whether the request asks for a text. The channel is matched without regard
+// to case; every other value is some spelling of a voice call.
+func (r *Request) IsSMS() bool {
+	return strings.EqualFold(strings.TrimSpace(r.Data.MessageProfile.DeliveryChannel), "SMS")
+}
+
+// IsPreview reports whether an administrator triggered the request from the Admin
+// console's Preview tab rather than a user's sign-in.
+func (r *Request) IsPreview() bool {
+	return strings.HasSuffix(r.Data.Context.Request.URL.Value, previewPath)
+}
+
+// OTPExpiry returns when the code expires, and false when Okta did not say or said
+// something unreadable.
+func (r *Request) OTPExpiry() (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, r.Data.MessageProfile.OTPExpires)
+	return t, err == nil
+}
+
+// Response is the body of an answer to Okta: either Commands or Error is set.
+type Response struct {
+	Commands []Command `json:"commands,omitempty"`
+	Error    *Error    `json:"error,omitempty"`
+}
+
+// Command is one command of a Response. For telephony Value is an array, even of one.
+type Command struct {
+	Type  string   `json:"type"`
+	Value []Action `json:"value"`
+}
+
+// Action reports what happened to one code. Every field is a string, TransactionMetadata
+// included: Okta copies it into its System Log.
+type Action struct {
+	Status              string `json:"status"`
+	Provider            string `json:"provider,omitempty"`
+	TransactionID       string `json:"transactionId,omitempty"`
+	TransactionMetadata string `json:"transactionMetadata,omitempty"`
+}
+
+// Error is Okta's error object. ErrorSummary is shown to end users: keep it plain and safe.
+type Error struct {
+	ErrorSummary string       `json:"errorSummary"`
+	ErrorCauses  []ErrorCause `json:"errorCauses,omitempty"`
+}
+
+// ErrorCause is one entry of Error.ErrorCauses.
+type ErrorCause struct {
+	ErrorSummary string `json:"errorSummary"`
+	Reason       string `json:"reason,omitempty"`
+	LocationType string `json:"locationType,omitempty"`
+	Location     string `json:"location,omitempty"`
+	Domain       string `json:"domain,omitempty"`
+}
+
+// ActionResponse returns a Response with one telephony action.
+func ActionResponse(a Action) Response {
+	return Response{Commands: []Command{{Type: CommandTelephonyAction, Value: []Action{a}}}}
+}
+
+// Successful returns the answer for a text the provider accepted.
+func Successful(provider, transactionID, metadata string) Response {
+	return ActionResponse(Action{
+		Status:              StatusSuccessful,
+		Provider:            provider,
+		TransactionID:       transactionID,
+		TransactionMetadata: metadata,
+	})
+}
+
+// Failed returns the answer for a text that could not be sent. Okta then falls back to its
+// own providers.
+func Failed(provider, metadata string) Response {
+	return ActionResponse(Action{
+		Status:              StatusFailed,
+		Provider:            provider,
+		TransactionMetadata: metadata,
+	})
+}
+
+// ErrorResponse returns an error object answer for a request that will not be served.
+func ErrorResponse(summary string, causes ...ErrorCause) Response {
+	return Response{Error: &Error{ErrorSummary: summary, ErrorCauses: causes}}
+}
+
+// Marshal returns the exact bytes sent to Okta: compact JSON, no HTML escaping, one
+// trailing newline.
+func (r Response) Marshal() []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+
+	// NOTE: Response holds only strings and slices of structs of strings, so encoding
+	// cannot fail; a panic here means someone added a field that can.
+	if err := enc.Encode(r); err != nil {
+		panic("okta: marshal response: " + err.Error())
+	}
+	return b.Bytes()
+}
