@@ -1,0 +1,119 @@
+package outbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"okta-acs-sms/function/sms"
+)
+
+var idPattern = regexp.MustCompile(
+	`^outbox-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+func TestOutboxWritesOneMaskedLogLineAndOneFileLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.jsonl")
+	var logs bytes.Buffer
+	o := New(path, slog.New(slog.NewJSONHandler(&logs, nil)))
+	o.now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	defer o.Close()
+
+	rc, err := o.Send(context.Background(), sms.Message{
+		To: "+15555551212", Body: "Your code is 123456", Tag: "ev1", IdempotencyKey: "ev1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !idPattern.MatchString(rc.MessageID) || rc.Provider != "outbox" || rc.Attempts != 1 {
+		t.Fatalf("receipt = %+v", rc)
+	}
+
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`{"messageId":%q,"time":"2026-01-02T03:04:05Z","to":"+15555551212",`+
+		`"body":"Your code is 123456","tag":"ev1","idempotencyKey":"ev1"}`+"\n", rc.MessageID)
+	if string(b) != want {
+		t.Errorf("file = %s; want %s", b, want)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("file mode = %v; want 0600", fi.Mode().Perm())
+	}
+	log := logs.String()
+	if strings.Contains(log, "123456") || strings.Contains(log, "+15555551212") {
+		t.Errorf("log line leaks the code or the number: %s", log)
+	}
+	if !strings.Contains(log, `"to":"+1555***1212"`) {
+		t.Errorf("log line lacks the masked number: %s", log)
+	}
+}
+
+func TestOutboxConcurrentSendsWriteWholeLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.jsonl")
+	o := New(path, nil)
+	defer o.Close()
+
+	const n = 64
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			body := strings.Repeat("x", 1000) + fmt.Sprint(i)
+			if _, err := o.Send(context.Background(), sms.Message{To: "+15555551212", Body: body}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	ids := map[string]bool{}
+	for sc.Scan() {
+		var l Line
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("line %d is not JSON: %v", len(ids)+1, err)
+		}
+		ids[l.MessageID] = true
+	}
+	if len(ids) != n {
+		t.Errorf("got %d distinct lines; want %d", len(ids), n)
+	}
+}
+
+func TestOutboxFailsUnavailableWhenFileCannotOpen(t *testing.T) {
+	o := New(filepath.Join(t.TempDir(), "missing-dir", "outbox.jsonl"), nil)
+	_, err := o.Send(context.Background(), sms.Message{To: "+15555551212", Body: "x"})
+	if sms.KindOf(err) != sms.KindUnavailable || sms.AttemptsOf(err) != 1 {
+		t.Fatalf("Send = %v; want an unavailable sms.Error", err)
+	}
+}
+
+func TestOutboxHonoursAnExpiredContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	path := filepath.Join(t.TempDir(), "outbox.jsonl")
+	_, err := New(path, nil).Send(ctx, sms.Message{To: "+15555551212", Body: "x"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Send = %v; want context.Canceled", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("file exists after a cancelled send: %v", err)
+	}
+}
