@@ -1,0 +1,88 @@
+package delivery
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+)
+
+// LookupPattern is the Go 1.22 mux pattern LookupHandler serves. The Functions host forwards
+// GET /api/deliveries/{transactionId} at its original path (function "deliveries").
+const LookupPattern = "GET /api/deliveries/{transactionId}"
+
+// maxIDLen bounds a transactionId. ACS message ids are about 50 characters.
+const maxIDLen = 128
+
+// LookupHandler answers GET /api/deliveries/{transactionId}, where transactionId is the ACS
+// message id Okta shows in its System Log:
+//
+//	200 the Record as JSON (see Record for the field names)
+//	400 {"error":"invalid_transaction_id"} for an id that cannot be a message id
+//	404 {"error":"not_found","transactionId":"..."} when nothing is known about it
+//	503 {"error":"store_unavailable"} when the store cannot be read
+//
+// It does no authentication of its own: the function is authLevel "function", so the
+// Functions front end has checked the function key before forwarding the request.
+type LookupHandler struct {
+	rec *Recorder
+	log *slog.Logger
+}
+
+// NewLookupHandler returns the lookup handler. A nil log discards log lines.
+func NewLookupHandler(rec *Recorder, log *slog.Logger) *LookupHandler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &LookupHandler{rec: rec, log: log}
+}
+
+// ServeHTTP handles one lookup. It must be mounted with LookupPattern so that the
+// transactionId path value is set.
+func (h *LookupHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("transactionId")
+	if !ValidMessageID(id) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_transaction_id"})
+		return
+	}
+
+	rec, err := h.rec.Get(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "transactionId": id})
+	case err != nil:
+		h.log.ErrorContext(r.Context(), "delivery lookup failed", "message_id", id, "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store_unavailable"})
+	default:
+		writeJSON(w, http.StatusOK, rec)
+	}
+}
+
+// ValidMessageID reports whether id can be a message id: 1 to 128 letters, digits and
+// ". _ : -". That covers ACS ids ("Outgoing_2020...-...") and keeps out every character
+// Table Storage refuses in a key ("/", "\", "#", "?", control characters).
+func ValidMessageID(id string) bool {
+	if id == "" || len(id) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// writeJSON writes v as a JSON answer that no cache keeps.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
