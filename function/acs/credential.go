@@ -3,7 +3,6 @@ package acs
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -16,17 +15,27 @@ type KeyCredential struct {
 // NewKeyCredential decodes an ACS access key as the Azure portal shows it (standard base64).
 // The error never contains the key.
 func NewKeyCredential(accessKeyBase64 string) (*KeyCredential, error) {
+	key, problem := decodeKey(accessKeyBase64)
+	if problem != "" {
+		return nil, errors.New("acs: " + problem)
+	}
+	return &KeyCredential{key: key}, nil
+}
+
+// decodeKey returns the key bytes, or what is wrong with the key in words that never
+// include any of it.
+func decodeKey(accessKeyBase64 string) ([]byte, string) {
 	s := strings.TrimSpace(accessKeyBase64)
 	if s == "" {
-		return nil, errors.New("acs: access key is empty")
+		return nil, "access key is empty"
 	}
 	key, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		// NOTE: do not wrap err, base64.CorruptInputError only holds an offset today, but
-		// any future detail of it would be a piece of the key.
-		return nil, errors.New("acs: access key is not valid base64")
+		// NOTE: err is dropped on purpose: today it only holds an offset, but any future
+		// detail in it would be a piece of the key.
+		return nil, "access key is not valid base64"
 	}
-	return &KeyCredential{key: key}, nil
+	return key, ""
 }
 
 // String hides the key so that a credential logged by mistake leaks nothing.
@@ -63,9 +72,9 @@ func ParseConnectionString(s string) (endpoint string, key *KeyCredential, err e
 	if !haveAccess || strings.TrimSpace(access) == "" {
 		return "", nil, errors.New("acs: connection string has no accesskey")
 	}
-	key, err = NewKeyCredential(access)
-	if err != nil {
-		return "", nil, fmt.Errorf("acs: connection string: %w", errors.Unwrap(err))
+	b, problem := decodeKey(access)
+	if problem != "" {
+		return "", nil, errors.New("acs: connection string: " + problem)
 	}
-	return endpoint, key, nil
+	return endpoint, &KeyCredential{key: b}, nil
 }

@@ -233,6 +233,8 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, f Fault, req send
 		select {
 		case <-r.Context().Done():
 		case <-s.done:
+			// Drop the connection rather than let net/http answer an empty 200.
+			reset(w)
 		}
 		return 0
 	case faultReset:

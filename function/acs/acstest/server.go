@@ -8,9 +8,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +38,7 @@ type Server struct {
 	now     func() time.Time
 	done    chan struct{}
 	close   sync.Once
+	conns   atomic.Int64
 
 	mu       sync.Mutex
 	faults   []Fault
@@ -116,11 +119,16 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 	}
 	s.key = key
 
-	h := http.HandlerFunc(s.serve)
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
 	if s.tls {
-		s.srv = httptest.NewTLSServer(h)
+		s.srv.StartTLS()
 	} else {
-		s.srv = httptest.NewServer(h)
+		s.srv.Start()
 	}
 	tb.Cleanup(s.Close)
 	return s
@@ -214,6 +222,10 @@ func (s *Server) TextsSent() int {
 	defer s.mu.Unlock()
 	return len(s.texts)
 }
+
+// Connections counts the TCP connections clients opened to the fake; a client that keeps
+// its connections alive opens one for many sequential sends.
+func (s *Server) Connections() int { return int(s.conns.Load()) }
 
 // Texts returns a copy of the texts the fake has accepted, in order.
 func (s *Server) Texts() []Text {
