@@ -60,14 +60,15 @@ var codes = map[int]codeInfo{
 func ParseCode(details string) int {
 	s := strings.TrimSpace(details)
 	end := 0
-	for end < len(s) && end < 6 && s[end] >= '0' && s[end] <= '9' {
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
 		end++
 	}
+	if end > 5 {
+		return 0 // not a status code
+	}
 	if end > 0 {
-		n, err := strconv.Atoi(s[:end])
-		if err == nil {
-			return n
-		}
+		n, _ := strconv.Atoi(s[:end]) // cannot fail: 1 to 5 digits
+		return n
 	}
 
 	lower := strings.ToLower(s)
