@@ -1,0 +1,218 @@
+package hook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"okta-acs-sms/function/okta"
+	"okta-acs-sms/function/sms"
+)
+
+// Outcome names what happened to one hook call, as it appears in the log line.
+type Outcome string
+
+// The outcomes of a hook call.
+const (
+	OutcomeSent              Outcome = "sent"
+	OutcomeFailedUnavailable Outcome = "failed_unavailable"
+	OutcomeFailedDeadline    Outcome = "failed_deadline"
+	OutcomeFailedRejected    Outcome = "failed_rejected"
+	OutcomeFailedAuth        Outcome = "failed_provider_auth"
+	OutcomeFailedInternal    Outcome = "failed_internal"
+	OutcomeRefusedVoice      Outcome = "refused_voice"
+	OutcomeRefusedPhone      Outcome = "refused_phone"
+	OutcomeRefusedCode       Outcome = "refused_code"
+)
+
+// Answer is what the hook told Okta about one eventId, kept so that a repeat of the same
+// event gets the same answer. It holds no code, no text and no full number.
+type Answer struct {
+	Response  okta.Response
+	Outcome   Outcome
+	MessageID string
+	Attempts  int
+
+	// Text says where the text came from (see composeText); empty when none was sent.
+	Text string
+
+	// Detail is the send error, if any, in words safe to log (sms.Error holds no personal
+	// data).
+	Detail string
+}
+
+// refusal is a request the hook will not serve. summary reaches end users.
+type refusal struct {
+	outcome  Outcome
+	summary  string
+	reason   string
+	location string
+}
+
+var (
+	refuseVoice = &refusal{
+		outcome:  OutcomeRefusedVoice,
+		summary:  "This provider sends text messages only.",
+		reason:   "UNSUPPORTED_CHANNEL",
+		location: "data.messageProfile.deliveryChannel",
+	}
+	refusePhone = &refusal{
+		outcome:  OutcomeRefusedPhone,
+		summary:  "The phone number must start with + and the country code.",
+		reason:   "INVALID_PHONE_NUMBER",
+		location: "data.messageProfile.phoneNumber",
+	}
+	refuseCode = &refusal{
+		outcome:  OutcomeRefusedCode,
+		summary:  "The request carried no usable one-time code.",
+		reason:   "MISSING_OTP_CODE",
+		location: "data.messageProfile.otpCode",
+	}
+)
+
+// result is everything decide needs: either a refusal, or what the sender said.
+type result struct {
+	refusal  *refusal
+	receipt  sms.Receipt
+	err      error
+	provider string // the configured sender's name, for FAILED answers
+	latency  time.Duration
+}
+
+// decide is the one place that chooses the answer Okta gets:
+//
+//   - a request we will not serve (voice, a number without +, no code) gets Okta's error
+//     object, whose errorSummary is safe for end users;
+//   - a text the provider accepted gets SUCCESSFUL with the provider's message id;
+//   - a text the provider refused, or that could not be sent before the deadline, gets
+//     FAILED.
+//
+// All three are HTTP 200. Both failure answers make Okta fall back to its own providers.
+func decide(r result) Answer {
+	ms := r.latency.Milliseconds()
+	switch {
+	case r.refusal != nil:
+		return Answer{
+			Outcome: r.refusal.outcome,
+			Response: okta.ErrorResponse(r.refusal.summary, okta.ErrorCause{
+				ErrorSummary: r.refusal.summary,
+				Reason:       r.refusal.reason,
+				LocationType: "body",
+				Location:     r.refusal.location,
+				Domain:       "external-service",
+			}),
+		}
+	case r.err == nil:
+		meta := fmt.Sprintf("attempts=%d;latencyMs=%d", r.receipt.Attempts, ms)
+		return Answer{
+			Outcome:   OutcomeSent,
+			MessageID: r.receipt.MessageID,
+			Attempts:  r.receipt.Attempts,
+			Response:  okta.Successful(r.receipt.Provider, r.receipt.MessageID, meta),
+		}
+	}
+
+	outcome := failureOutcome(r.err)
+	meta := fmt.Sprintf("reason=%s;attempts=%d;latencyMs=%d",
+		strings.TrimPrefix(string(outcome), "failed_"), sms.AttemptsOf(r.err), ms)
+	if st := statusOf(r.err); st != 0 {
+		meta += fmt.Sprintf(";status=%d", st)
+	}
+	return Answer{
+		Outcome:  outcome,
+		Attempts: sms.AttemptsOf(r.err),
+		Response: okta.Failed(r.provider, meta),
+		Detail:   r.err.Error(),
+	}
+}
+
+// failureOutcome classifies a send error.
+func failureOutcome(err error) Outcome {
+	if errors.Is(err, errPanic) {
+		return OutcomeFailedInternal
+	}
+	switch sms.KindOf(err) {
+	case sms.KindRejected:
+		return OutcomeFailedRejected
+	case sms.KindAuth:
+		return OutcomeFailedAuth
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return OutcomeFailedDeadline
+	}
+	return OutcomeFailedUnavailable
+}
+
+func statusOf(err error) int {
+	var e *sms.Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// errPanic marks the error that stands in for a panic in the sender or the hook.
+var errPanic = errors.New("hook: internal error")
+
+// Placeholder is the template variable replaced by the code when Okta sends an unrendered
+// template.
+const Placeholder = "${otpCode}"
+
+// DefaultText is the text sent, with the code in place of %s, when Okta's template is
+// empty or unusable.
+const DefaultText = "Your verification code is %s"
+
+// maxTextRunes is the longest message ACS accepts.
+const maxTextRunes = 2048
+
+// maxCodeLen bounds what is accepted as a one-time code. Okta's codes are a handful of
+// digits; anything far longer is not a code.
+const maxCodeLen = 32
+
+// Text sources, as they appear in the log line's "text" field.
+const (
+	textTemplate      = "template"
+	textSubstituted   = "substituted"
+	textDefaultEmpty  = "default_empty"
+	textDefaultNoCode = "default_no_code"
+	textDefaultLong   = "default_too_long"
+)
+
+// composeText returns the text to send and where it came from. Okta normally sends the
+// template already rendered with the code, and then it goes out as it is. A template still
+// holding the placeholder gets the code substituted. A template that holds neither the
+// code nor the placeholder is replaced by DefaultText: a text without its code is useless
+// to the user, while refusing would push them to Okta's rate-limited fallback.
+func composeText(template, code string) (string, string) {
+	text, source := template, textTemplate
+	switch {
+	case strings.TrimSpace(template) == "":
+		return fmt.Sprintf(DefaultText, code), textDefaultEmpty
+	case strings.Contains(template, Placeholder):
+		text, source = strings.ReplaceAll(template, Placeholder, code), textSubstituted
+	case !strings.Contains(template, code):
+		return fmt.Sprintf(DefaultText, code), textDefaultNoCode
+	}
+	if utf8.RuneCountInString(text) > maxTextRunes {
+		return fmt.Sprintf(DefaultText, code), textDefaultLong
+	}
+	return text, source
+}
+
+// usableCode reports whether code can be sent: non-empty, short, and free of spaces and
+// control characters. The hook never makes up a code of its own.
+func usableCode(code string) bool {
+	if code == "" || len(code) > maxCodeLen {
+		return false
+	}
+	for _, r := range code {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,519 @@
+package hook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"okta-acs-sms/function/hookauth"
+	"okta-acs-sms/function/okta"
+	"okta-acs-sms/function/sms"
+)
+
+func TestHookSendsTheTextAndAnswersSuccessful(t *testing.T) {
+	s := &fakeSender{}
+	h, _ := newHandler(t, s)
+
+	w := post(h, sample(t, nil, nil), testAuth)
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d, Content-Type %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	a := action(t, w.Body.Bytes())
+	if a.Status != "SUCCESSFUL" || a.Provider != "ACS" || a.TransactionID != "Outgoing_test_1" {
+		t.Errorf("action = %+v", a)
+	}
+	if !regexp.MustCompile(`^attempts=1;latencyMs=\d+$`).MatchString(a.TransactionMetadata) {
+		t.Errorf("transactionMetadata = %q", a.TransactionMetadata)
+	}
+	want := sms.Message{To: "+15555551212", Body: "Your code is 123456",
+		Tag: "uS5871kJThSsU8qlA1LTcg", IdempotencyKey: "uS5871kJThSsU8qlA1LTcg"}
+	if got := s.messages(); len(got) != 1 || got[0] != want {
+		t.Errorf("sent %+v; want [%+v]", got, want)
+	}
+}
+
+func TestHookAuthentication(t *testing.T) {
+	tests := []struct {
+		name, header string
+		status       int
+	}{
+		{"missing", "", http.StatusUnauthorized},
+		{"wrong secret", hookauth.BasicHeader(testUser, "wrong"), http.StatusUnauthorized},
+		{"old secret", hookauth.BasicHeader(testUser, "old-secret"), http.StatusUnauthorized},
+		{"bearer instead of basic", "Bearer abc.def.ghi", http.StatusUnauthorized},
+		{"current secret", testAuth, http.StatusOK},
+		{"next secret", hookauth.BasicHeader(testUser, testNext), http.StatusOK},
+	}
+	for _, tt := range tests {
+		s := &fakeSender{}
+		h, logs := newHandler(t, s)
+		w := post(h, sample(t, nil, nil), tt.header)
+		if w.Code != tt.status {
+			t.Errorf("%s: status %d; want %d", tt.name, w.Code, tt.status)
+		}
+		if tt.status == http.StatusOK {
+			if s.calls.Load() != 1 {
+				t.Errorf("%s: %d sends; want 1", tt.name, s.calls.Load())
+			}
+			continue
+		}
+		if got, want := w.Body.String(), `{"error":{"errorSummary":"Unauthorized"}}`+"\n"; got != want {
+			t.Errorf("%s: body %s; want %s", tt.name, got, want)
+		}
+		if s.calls.Load() != 0 {
+			t.Errorf("%s: an unauthenticated call sent a text", tt.name)
+		}
+		if l := logs.lines(t); len(l) != 1 || l[0]["outcome"] != "unauthorized" {
+			t.Errorf("%s: log lines %v", tt.name, l)
+		}
+	}
+}
+
+type unavailableAuth struct{}
+
+func (unavailableAuth) Authenticate(*http.Request) error {
+	return &hookauth.Error{Reason: hookauth.ReasonKeysUnavailable, Unavailable: true}
+}
+
+func TestHookAnswers503WhenAuthenticationIsUnavailable(t *testing.T) {
+	s := &fakeSender{}
+	h, _ := newHandler(t, s, func(o *Options) { o.Auth = unavailableAuth{} })
+	w := post(h, sample(t, nil, nil), "Bearer x")
+	if w.Code != http.StatusServiceUnavailable || s.calls.Load() != 0 {
+		t.Fatalf("status %d, %d sends; want 503 and none", w.Code, s.calls.Load())
+	}
+}
+
+func TestHookNeverSendsForVoiceSpellings(t *testing.T) {
+	want := `{"error":{"errorSummary":"This provider sends text messages only.","errorCauses":[` +
+		`{"errorSummary":"This provider sends text messages only.","reason":"UNSUPPORTED_CHANNEL",` +
+		`"locationType":"body","location":"data.messageProfile.deliveryChannel",` +
+		`"domain":"external-service"}]}}` + "\n"
+	for _, ch := range []any{"CALL", "call", "Voice", "voice call", "VOICE", "Voice Call", "",
+		"SMS ", "whatsapp", nil} {
+		s := &fakeSender{}
+		h, logs := newHandler(t, s)
+		w := post(h, sample(t, map[string]any{"deliveryChannel": ch}, nil), testAuth)
+		if ch == "SMS " { // surrounding space is tolerated: still a text
+			if s.calls.Load() != 1 {
+				t.Errorf("%q: not sent", ch)
+			}
+			continue
+		}
+		if w.Code != http.StatusOK || w.Body.String() != want {
+			t.Errorf("%q: %d %s; want 200 %s", ch, w.Code, w.Body, want)
+		}
+		if s.calls.Load() != 0 {
+			t.Errorf("%q: a voice request sent an SMS", ch)
+		}
+		if l := logs.lines(t); len(l) != 1 || l[0]["outcome"] != "refused_voice" {
+			t.Errorf("%q: log %v", ch, l)
+		}
+	}
+}
+
+func TestHookPhoneFormats(t *testing.T) {
+	refused := `{"error":{"errorSummary":"The phone number must start with + and the country ` +
+		`code.","errorCauses":[{"errorSummary":"The phone number must start with + and the ` +
+		`country code.","reason":"INVALID_PHONE_NUMBER","locationType":"body",` +
+		`"location":"data.messageProfile.phoneNumber","domain":"external-service"}]}}` + "\n"
+	tests := []struct{ in, to string }{
+		{"+15555551212", "+15555551212"},
+		{"+1 (555) 555-1212", "+15555551212"},
+		{"+44 20 7946 0958", "+442079460958"},
+		{"+33-1-23-45-67-89", "+33123456789"},
+		{"9876543210", ""},   // the preview placeholder: never guessed
+		{"15555551212", ""},  // no +
+		{"+05555551212", ""}, // no country code starts with 0
+		{"+1555", ""},
+		{"+1555555121299999", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		s := &fakeSender{}
+		h, _ := newHandler(t, s)
+		w := post(h, sample(t, map[string]any{"phoneNumber": tt.in}, nil), testAuth)
+		if tt.to == "" {
+			if w.Body.String() != refused || s.calls.Load() != 0 {
+				t.Errorf("%q: %s, %d sends; want refused, none", tt.in, w.Body, s.calls.Load())
+			}
+			continue
+		}
+		if m := s.messages(); len(m) != 1 || m[0].To != tt.to {
+			t.Errorf("%q: sent %+v; want to %s", tt.in, m, tt.to)
+		}
+	}
+}
+
+func TestHookTemplateForms(t *testing.T) {
+	long := strings.Repeat("x", 2100) + " 123456"
+	tests := []struct {
+		name     string
+		template any
+		code     any
+		text     string
+		source   string
+	}{
+		{"rendered", "Your code is 123456", "123456", "Your code is 123456", "template"},
+		{"placeholder", "Code: ${otpCode}. Do not share ${otpCode}.", "123456",
+			"Code: 123456. Do not share 123456.", "substituted"},
+		{"empty", "", "123456", "Your verification code is 123456", "default_empty"},
+		{"absent", nil, "123456", "Your verification code is 123456", "default_empty"},
+		{"blank", "   ", "123456", "Your verification code is 123456", "default_empty"},
+		{"neither code nor placeholder", "Your code is on its way", "123456",
+			"Your verification code is 123456", "default_no_code"},
+		{"other code", "Your code is 999999", "123456",
+			"Your verification code is 123456", "default_no_code"},
+		{"too long", long, "123456", "Your verification code is 123456", "default_too_long"},
+		{"numeric code", "Your code is 123456", 123456, "Your code is 123456", "template"},
+		{"unicode", "Votre code est 123456 ✓", "123456", "Votre code est 123456 ✓", "template"},
+	}
+	for _, tt := range tests {
+		s := &fakeSender{}
+		h, logs := newHandler(t, s)
+		post(h, sample(t, map[string]any{"msgTemplate": tt.template, "otpCode": tt.code}, nil),
+			testAuth)
+		if m := s.messages(); len(m) != 1 || m[0].Body != tt.text {
+			t.Errorf("%s: sent %+v; want body %q", tt.name, m, tt.text)
+		}
+		if l := logs.lines(t); len(l) != 1 || l[0]["text_source"] != tt.source {
+			t.Errorf("%s: log %v; want text_source %s", tt.name, l, tt.source)
+		}
+	}
+}
+
+func TestHookRefusesARequestWithoutAUsableCode(t *testing.T) {
+	for _, code := range []any{nil, "", "  ", "12 34", strings.Repeat("1", 33), "12\x0034"} {
+		s := &fakeSender{}
+		h, _ := newHandler(t, s)
+		w := post(h, sample(t, map[string]any{"otpCode": code, "msgTemplate": "Code ${otpCode}"},
+			nil), testAuth)
+		if !strings.Contains(w.Body.String(), `"reason":"MISSING_OTP_CODE"`) || w.Code != 200 {
+			t.Errorf("%q: %d %s", code, w.Code, w.Body)
+		}
+		if s.calls.Load() != 0 {
+			t.Errorf("%q: sent a text without a usable code", code)
+		}
+	}
+}
+
+func TestHookRejectsWhatIsNotAHookRequest(t *testing.T) {
+	tests := []struct {
+		name, body, contentType string
+		status                  int
+	}{
+		{"not JSON", "hello", "application/json", http.StatusBadRequest},
+		{"truncated JSON", `{"eventId":`, "application/json", http.StatusBadRequest},
+		{"JSON array", `[1]`, "application/json", http.StatusBadRequest},
+		{"text/plain", `{}`, "text/plain", http.StatusUnsupportedMediaType},
+		{"form", `{}`, "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"too large", `{"x":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, "application/json",
+			http.StatusRequestEntityTooLarge},
+		{"no content type is tolerated", sample(t, nil, nil), "", http.StatusOK},
+		{"charset is tolerated", sample(t, nil, nil), "application/json; charset=utf-8",
+			http.StatusOK},
+	}
+	for _, tt := range tests {
+		s := &fakeSender{}
+		h, _ := newHandler(t, s)
+		w := post(h, tt.body, testAuth, "Content-Type", tt.contentType)
+		if w.Code != tt.status {
+			t.Errorf("%s: status %d; want %d (%s)", tt.name, w.Code, tt.status, w.Body)
+		}
+		if tt.status != http.StatusOK && (s.calls.Load() != 0 ||
+			!strings.HasPrefix(w.Body.String(), `{"error":{"errorSummary":`)) {
+			t.Errorf("%s: %d sends, body %s", tt.name, s.calls.Load(), w.Body)
+		}
+	}
+}
+
+func TestHookRepeatedEventIDSendsOnce(t *testing.T) {
+	s := &fakeSender{}
+	h, logs := newHandler(t, s)
+	body := sample(t, nil, nil)
+
+	first := post(h, body, testAuth).Body.String()
+	second := post(h, body, testAuth).Body.String()
+	other := post(h, sample(t, nil, map[string]any{"eventId": "another"}), testAuth)
+
+	if first != second {
+		t.Errorf("repeat answered %s; want the first answer %s", second, first)
+	}
+	if s.calls.Load() != 2 || other.Code != 200 {
+		t.Errorf("%d sends; want 2 (one per distinct eventId)", s.calls.Load())
+	}
+	l := logs.lines(t)
+	if len(l) != 3 || l[0]["duplicate"] != false || l[1]["duplicate"] != true {
+		t.Errorf("log lines %v", l)
+	}
+}
+
+// observedStore reports every Claim before it may block.
+type observedStore struct {
+	Store
+	claims chan string
+}
+
+func (o observedStore) Claim(ctx context.Context, id string, ttl time.Duration) (
+	Answer, bool, error) {
+	o.claims <- id
+	return o.Store.Claim(ctx, id, ttl)
+}
+
+func TestHookConcurrentRepeatedEventIDWaitsForTheFirstAndSendsOnce(t *testing.T) {
+	const n = 8
+	release := make(chan struct{})
+	s := &fakeSender{fn: func(ctx context.Context, m sms.Message) (sms.Receipt, error) {
+		<-release
+		return sms.Receipt{MessageID: "Outgoing_only", Provider: "ACS", Attempts: 1}, nil
+	}}
+	store := observedStore{Store: NewMemoryStore(0), claims: make(chan string, n)}
+	h, logs := newHandler(t, s, func(o *Options) { o.Store = store })
+	body := sample(t, nil, nil)
+
+	answers := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { answers[i] = post(h, body, testAuth).Body.String() })
+	}
+	for range n {
+		<-store.claims // every call has reached the store while the first is in flight
+	}
+	close(release)
+	wg.Wait()
+
+	for i, a := range answers {
+		if a != answers[0] || !strings.Contains(a, `"transactionId":"Outgoing_only"`) {
+			t.Errorf("answer %d = %s; want %s", i, a, answers[0])
+		}
+	}
+	if s.calls.Load() != 1 {
+		t.Errorf("%d sends; want 1", s.calls.Load())
+	}
+	dups := 0
+	for _, l := range logs.lines(t) {
+		if l["duplicate"] == true {
+			dups++
+		}
+	}
+	if dups != n-1 {
+		t.Errorf("%d log lines marked duplicate; want %d", dups, n-1)
+	}
+}
+
+func TestHookReturnsFailedWhenTheSenderOverrunsTheDeadline(t *testing.T) {
+	stuck := make(chan struct{})
+	defer close(stuck)
+	s := &fakeSender{fn: func(ctx context.Context, m sms.Message) (sms.Receipt, error) {
+		<-stuck // ignores ctx, like a broken sender
+		return sms.Receipt{}, errors.New("too late")
+	}}
+	h, _ := newHandler(t, s, func(o *Options) { o.Deadline = 200 * time.Millisecond })
+
+	start := time.Now()
+	w := post(h, sample(t, nil, nil), testAuth)
+	elapsed := time.Since(start)
+
+	a := action(t, w.Body.Bytes())
+	if a.Status != "FAILED" || !strings.HasPrefix(a.TransactionMetadata, "reason=deadline;") {
+		t.Errorf("action = %+v; want FAILED for the deadline", a)
+	}
+	if elapsed >= 200*time.Millisecond {
+		t.Errorf("answered after %v; want before the 200ms deadline", elapsed)
+	}
+}
+
+func TestHookGivesTheSenderADeadlineBeforeTheAnswerIsDue(t *testing.T) {
+	var left time.Duration
+	s := &fakeSender{fn: func(ctx context.Context, m sms.Message) (sms.Receipt, error) {
+		d, ok := ctx.Deadline()
+		if !ok {
+			return sms.Receipt{}, errors.New("no deadline")
+		}
+		left = time.Until(d)
+		<-ctx.Done()
+		return sms.Receipt{}, &sms.Error{Kind: sms.KindUnavailable, Attempts: 2, Err: ctx.Err()}
+	}}
+	h, _ := newHandler(t, s) // default 2.5s deadline
+
+	start := time.Now()
+	a := action(t, post(h, sample(t, nil, nil), testAuth).Body.Bytes())
+	elapsed := time.Since(start)
+
+	if left < 2200*time.Millisecond || left > 2300*time.Millisecond {
+		t.Errorf("sender deadline %v ahead; want 2.3s (2.5s less a 200ms margin)", left)
+	}
+	if elapsed >= 2500*time.Millisecond {
+		t.Errorf("answered after %v", elapsed)
+	}
+	if a.Status != "FAILED" || !strings.HasPrefix(a.TransactionMetadata, "reason=deadline;attempts=2;") {
+		t.Errorf("action = %+v", a)
+	}
+}
+
+type panicAuth struct{}
+
+func (panicAuth) Authenticate(*http.Request) error { panic("boom") }
+
+func TestHookAnswersInContractWhenSomethingPanics(t *testing.T) {
+	panicking := &fakeSender{fn: func(context.Context, sms.Message) (sms.Receipt, error) {
+		panic("sender exploded")
+	}}
+	tests := []struct {
+		name string
+		opt  func(*Options)
+	}{
+		{"sender", func(o *Options) { o.Sender = panicking }},
+		{"authenticator", func(o *Options) { o.Auth = panicAuth{} }},
+	}
+	for _, tt := range tests {
+		h, logs := newHandler(t, &fakeSender{}, tt.opt)
+		w := post(h, sample(t, nil, nil), testAuth)
+		a := action(t, w.Body.Bytes())
+		if w.Code != 200 || a.Status != "FAILED" ||
+			!strings.HasPrefix(a.TransactionMetadata, "reason=internal;") {
+			t.Errorf("%s: %d %+v; want 200 FAILED internal", tt.name, w.Code, a)
+		}
+		if l := logs.lines(t); len(l) != 1 || l[0]["outcome"] != "failed_internal" {
+			t.Errorf("%s: log %v", tt.name, l)
+		}
+	}
+}
+
+func TestHookAnswersFailedForEachKindOfSendError(t *testing.T) {
+	tests := []struct {
+		err  error
+		meta string
+	}{
+		{&sms.Error{Kind: sms.KindRejected, Status: 400, Attempts: 1,
+			Message: "Invalid To phone number format."}, "reason=rejected;attempts=1;"},
+		{&sms.Error{Kind: sms.KindUnavailable, Status: 503, Attempts: 4},
+			"reason=unavailable;attempts=4;"},
+		{&sms.Error{Kind: sms.KindAuth, Status: 401, Code: "Denied", Attempts: 1},
+			"reason=provider_auth;attempts=1;"},
+		{errors.New("plain error"), "reason=unavailable;attempts=0;"},
+	}
+	for _, tt := range tests {
+		s := &fakeSender{fn: func(context.Context, sms.Message) (sms.Receipt, error) {
+			return sms.Receipt{}, tt.err
+		}}
+		h, _ := newHandler(t, s)
+		a := action(t, post(h, sample(t, nil, nil), testAuth).Body.Bytes())
+		if a.Status != "FAILED" || a.Provider != "ACS" || a.TransactionID != "" ||
+			!strings.HasPrefix(a.TransactionMetadata, tt.meta) {
+			t.Errorf("%v: action %+v; want FAILED %s", tt.err, a, tt.meta)
+		}
+		if st := statusOf(tt.err); st != 0 &&
+			!strings.HasSuffix(a.TransactionMetadata, fmt.Sprintf(";status=%d", st)) {
+			t.Errorf("%v: metadata %q lacks the status", tt.err, a.TransactionMetadata)
+		}
+	}
+}
+
+func TestHookLogLineHoldsCorrelationAndNoSecrets(t *testing.T) {
+	s := &fakeSender{}
+	h, logs := newHandler(t, s)
+	post(h, sample(t, map[string]any{"otpCode": "987654", "msgTemplate": "Secret text 987654"},
+		nil), testAuth, "X-Azure-Functions-InvocationId", "inv-42")
+
+	l := logs.lines(t)
+	if len(l) != 1 {
+		t.Fatalf("%d log lines; want 1", len(l))
+	}
+	want := map[string]any{
+		"level": "INFO", "invocation_id": "inv-42", "event_id": "uS5871kJThSsU8qlA1LTcg",
+		"request_type": okta.RequestMFAVerification, "phone": "+1555***1212", "outcome": "sent",
+		"message_id": "Outgoing_test_1", "attempts": float64(1), "preview": false,
+		"duplicate": false, "channel": "SMS", "text_source": "template",
+	}
+	for k, v := range want {
+		if l[0][k] != v {
+			t.Errorf("log %s = %v; want %v", k, l[0][k], v)
+		}
+	}
+	if _, ok := l[0]["latency_ms"].(float64); !ok {
+		t.Errorf("log lacks latency_ms: %v", l[0])
+	}
+	all := logs.String()
+	for _, secret := range []string{"987654", "Secret text", "5555551212", testSecret,
+		testAuth[len("Basic "):]} {
+		if strings.Contains(all, secret) {
+			t.Errorf("log holds %q: %s", secret, all)
+		}
+	}
+}
+
+func TestHookMarksAdminPreviewInTheLogAndRefusesItsPlaceholderNumber(t *testing.T) {
+	b, err := os.ReadFile("../../sample/request-preview.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeSender{}
+	h, logs := newHandler(t, s)
+	w := post(h, string(b), testAuth)
+	if !strings.Contains(w.Body.String(), `"reason":"INVALID_PHONE_NUMBER"`) || s.calls.Load() != 0 {
+		t.Errorf("preview answer %s, %d sends", w.Body, s.calls.Load())
+	}
+	if l := logs.lines(t); len(l) != 1 || l[0]["preview"] != true || l[0]["phone"] != "***10" {
+		t.Errorf("log %v", l)
+	}
+}
+
+type recorderFunc func(ctx context.Context, s sms.Sent) error
+
+func (f recorderFunc) RecordSent(ctx context.Context, s sms.Sent) error { return f(ctx, s) }
+
+func TestHookRecordsTheSentTextAndIgnoresRecorderErrors(t *testing.T) {
+	got := make(chan sms.Sent, 1)
+	rec := recorderFunc(func(_ context.Context, s sms.Sent) error {
+		got <- s
+		return errors.New("table unavailable")
+	})
+	h, logs := newHandler(t, &fakeSender{}, func(o *Options) { o.Recorder = rec })
+	a := action(t, post(h, sample(t, nil, nil), testAuth).Body.Bytes())
+	if err := h.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	if a.Status != "SUCCESSFUL" {
+		t.Errorf("a recorder error changed the answer: %+v", a)
+	}
+	s := <-got
+	if s.MessageID != "Outgoing_test_1" || s.EventID != "uS5871kJThSsU8qlA1LTcg" ||
+		s.MaskedTo != "+1555***1212" || s.RequestType != okta.RequestMFAVerification ||
+		s.Provider != "ACS" || s.At.IsZero() {
+		t.Errorf("recorded %+v", s)
+	}
+	if !strings.Contains(logs.String(), "record sent text failed") {
+		t.Errorf("recorder error not logged: %s", logs)
+	}
+}
+
+func TestHookDoesNotRecordFailedTexts(t *testing.T) {
+	called := false
+	rec := recorderFunc(func(context.Context, sms.Sent) error { called = true; return nil })
+	s := &fakeSender{fn: func(context.Context, sms.Message) (sms.Receipt, error) {
+		return sms.Receipt{}, &sms.Error{Kind: sms.KindRejected}
+	}}
+	h, _ := newHandler(t, s, func(o *Options) { o.Recorder = rec })
+	post(h, sample(t, nil, nil), testAuth)
+	if err := h.Drain(context.Background()); err != nil || called {
+		t.Errorf("recorder called for a failed text (err %v)", err)
+	}
+}
+
+func TestNewRequiresAuthAndSender(t *testing.T) {
+	if _, err := New(Options{Sender: &fakeSender{}}); err == nil {
+		t.Error("New without Auth succeeded")
+	}
+	if _, err := New(Options{Auth: hookauth.NewBasic("u", "s")}); err == nil {
+		t.Error("New without Sender succeeded")
+	}
+}
