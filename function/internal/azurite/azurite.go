@@ -35,26 +35,52 @@ const startTimeout = 30 * time.Second
 
 // Tables is a running Azurite Table service.
 type Tables struct {
-	// URL is the table endpoint with the account, e.g. http://127.0.0.1:41234/devstoreaccount1.
+	// URL is the table endpoint with the account, e.g. http://127.0.0.1:41234/devstoreaccount1
+	// (https with StartTablesOAuth).
 	URL string
 
 	// ConnectionString reaches URL with the development account's key.
 	ConnectionString string
+
+	// Client is an HTTP client that trusts the server's certificate (a plain client for
+	// http).
+	Client *http.Client
 }
 
-// StartTables starts Azurite's Table service on a free loopback port with a fresh data
-// folder and stops it when t ends. It fails t if the binary is missing or does not answer.
+// StartTables starts Azurite's Table service over http on a free loopback port with a fresh
+// data folder and stops it when t ends. It fails t if the binary is missing or does not
+// answer. Requests authenticate with the development account's shared key.
 func StartTables(t testing.TB) *Tables {
+	t.Helper()
+	return startTables(t, false)
+}
+
+// StartTablesOAuth is StartTables over https with a throwaway self-signed certificate and
+// Azurite's basic OAuth check on: a Bearer token must be a JWT with a storage audience, an
+// Entra issuer and a valid lifetime (Azurite does not check its signature). Use Tables.Client
+// as the transport.
+func StartTablesOAuth(t testing.TB) *Tables {
+	t.Helper()
+	return startTables(t, true)
+}
+
+func startTables(t testing.TB, oauth bool) *Tables {
 	t.Helper()
 	bin, err := binary()
 	if err != nil {
 		t.Fatalf("azurite: %v; run `make tools` at the repository root", err)
 	}
+	var c *certificate
+	if oauth {
+		if c, err = newCertificate(t.TempDir()); err != nil {
+			t.Fatalf("azurite: %v", err)
+		}
+	}
 
 	// A port picked free can be taken before Azurite binds it; try a few.
 	var lastErr error
 	for range 3 {
-		tables, err := start(t, bin)
+		tables, err := start(t, bin, c)
 		if err == nil {
 			return tables
 		}
@@ -86,21 +112,28 @@ func binary() (string, error) {
 	}
 }
 
-// start runs one Azurite process and waits until it answers.
-func start(t testing.TB, bin string) (*Tables, error) {
+// start runs one Azurite process and waits until it answers. With a certificate it serves
+// https and checks Bearer tokens.
+func start(t testing.TB, bin string, c *certificate) (*Tables, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin,
+	args := []string{
 		"--tableHost", "127.0.0.1",
 		"--tablePort", strconv.Itoa(port),
 		"--location", t.TempDir(),
 		"--skipApiVersionCheck",
 		"--disableTelemetry",
 		"--silent",
-	)
+	}
+	scheme, client := "http", &http.Client{Timeout: 10 * time.Second}
+	if c != nil {
+		args = append(args, "--cert", c.certFile, "--key", c.keyFile, "--oauth", "basic")
+		scheme, client = "https", c.client()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stderr = cmd.Stdout // both end up in the pipe below
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -123,17 +156,19 @@ func start(t testing.TB, bin string) (*Tables, error) {
 		<-exited
 		_ = cmd.Wait()
 	}
-	if err := awaitReady(ready, port); err != nil {
+	base := fmt.Sprintf("%s://127.0.0.1:%d/", scheme, port)
+	if err := awaitReady(ready, client, base); err != nil {
 		stop()
 		return nil, fmt.Errorf("%w; output: %s", err, output.String())
 	}
 	t.Cleanup(stop)
 
-	url := fmt.Sprintf("http://127.0.0.1:%d/%s", port, Account)
+	url := base + Account
 	return &Tables{
 		URL: url,
-		ConnectionString: fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;"+
-			"TableEndpoint=%s;", Account, Key, url),
+		ConnectionString: fmt.Sprintf("DefaultEndpointsProtocol=%s;AccountName=%s;AccountKey=%s;"+
+			"TableEndpoint=%s;", scheme, Account, Key, url),
+		Client: client,
 	}, nil
 }
 
@@ -158,8 +193,8 @@ func watch(r io.Reader, buf *strings.Builder, ready chan<- error, exited chan<- 
 	}
 }
 
-// awaitReady waits for the start line, then checks that the port answers HTTP.
-func awaitReady(ready <-chan error, port int) error {
+// awaitReady waits for the start line, then checks that base answers HTTP.
+func awaitReady(ready <-chan error, client *http.Client, base string) error {
 	select {
 	case err := <-ready:
 		if err != nil {
@@ -168,8 +203,7 @@ func awaitReady(ready <-chan error, port int) error {
 	case <-time.After(startTimeout):
 		return fmt.Errorf("not started after %v", startTimeout)
 	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+	resp, err := client.Get(base)
 	if err != nil {
 		return fmt.Errorf("not answering: %w", err)
 	}
