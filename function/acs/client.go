@@ -37,7 +37,7 @@ const (
 	// Provider is the name a Receipt carries for texts sent through ACS.
 	Provider = "ACS"
 
-	moduleName    = "okta-acs-sms/acs"
+	moduleName    = "acs"
 	moduleVersion = "v1.0.0"
 
 	defaultTryTimeout    = time.Second
@@ -84,7 +84,8 @@ type Client struct {
 }
 
 // NewClientWithKey returns a client that signs requests with an ACS access key (HMAC).
-func NewClientWithKey(endpoint, from string, key *KeyCredential, o *ClientOptions) (*Client, error) {
+func NewClientWithKey(endpoint, from string, key *KeyCredential,
+	o *ClientOptions) (*Client, error) {
 	if key == nil || len(key.key) == 0 {
 		return nil, errors.New("acs: access key is missing")
 	}
@@ -96,7 +97,8 @@ func NewClientWithKey(endpoint, from string, key *KeyCredential, o *ClientOption
 // NewClient returns a client that authenticates with Microsoft Entra ID: cred (a managed
 // identity in Azure) gives tokens for Scope, sent as "Authorization: Bearer". The identity
 // needs a role on the ACS resource that allows sending SMS.
-func NewClient(endpoint, from string, cred azcore.TokenCredential, o *ClientOptions) (*Client, error) {
+func NewClient(endpoint, from string, cred azcore.TokenCredential,
+	o *ClientOptions) (*Client, error) {
 	if cred == nil {
 		return nil, errors.New("acs: token credential is missing")
 	}
@@ -144,8 +146,11 @@ func newClient(endpoint, from string, o *ClientOptions,
 	azOpts := opts.ClientOptions
 	azOpts.Retry = policy.RetryOptions{MaxRetries: -1}
 	pl := runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{
-		PerCall:  []policy.Policy{retry},
+		// One x-ms-client-request-id for all attempts of a send, for ACS support cases.
+		PerCall:  []policy.Policy{runtime.NewRequestIDPolicy(), retry},
 		PerRetry: []policy.Policy{auth(opts.Now)},
+		// Headers azcore's logging may show; all others, Authorization first, are redacted.
+		AllowedHeaders: []string{"x-ms-date", "MS-CV", "X-Azure-Ref", "api-supported-versions"},
 	}, &azOpts)
 
 	return &Client{
@@ -268,6 +273,9 @@ func transportError(ctx context.Context, err error, st *sendState) error {
 	switch {
 	case ctx.Err() != nil:
 		e.Message = "deadline passed before ACS answered"
+		if errors.Is(ctx.Err(), context.Canceled) {
+			e.Message = "send cancelled before ACS answered"
+		}
 		if !errors.Is(err, ctx.Err()) {
 			e.Err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}

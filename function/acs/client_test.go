@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	azlog "github.com/Azure/azure-sdk-for-go/sdk/azcore/log"
 	"github.com/google/uuid"
 
 	"okta-acs-sms/function/acs"
@@ -49,9 +50,10 @@ func sameBytesEveryAttempt(t *testing.T, reqs []acstest.Request) {
 		if !bytes.Equal(r.Body, reqs[0].Body) {
 			t.Errorf("attempt %d body differs:\n%s\n%s", i+2, r.Body, reqs[0].Body)
 		}
-		if a, b := r.Header.Get("x-ms-content-sha256"),
-			reqs[0].Header.Get("x-ms-content-sha256"); a != b {
-			t.Errorf("attempt %d content hash %q, first %q", i+2, a, b)
+		for _, h := range []string{"x-ms-content-sha256", "x-ms-client-request-id"} {
+			if a, b := r.Header.Get(h), reqs[0].Header.Get(h); a != b || a == "" {
+				t.Errorf("attempt %d %s %q, first %q", i+2, h, a, b)
+			}
 		}
 	}
 }
@@ -282,6 +284,7 @@ func TestSendReturnsAtTheDeadlineWhenACSHangs(t *testing.T) {
 	if elapsed < deadline || elapsed > deadline+100*time.Millisecond {
 		t.Errorf("returned after %v; deadline %v", elapsed, deadline)
 	}
+	t.Logf("returned %v after the deadline", elapsed-deadline)
 }
 
 func TestSendRetriesAfterAPerTryTimeout(t *testing.T) {
@@ -481,6 +484,40 @@ func TestNewClientValidatesItsArguments(t *testing.T) {
 	}
 	if _, err := acs.NewClient(ep, sender, nil, nil); err == nil {
 		t.Error("nil credential accepted")
+	}
+}
+
+func TestAzcoreLogsHoldNoCodeNumberKeyOrToken(t *testing.T) {
+	var mu sync.Mutex
+	var logs strings.Builder
+	azlog.SetListener(func(_ azlog.Event, msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		logs.WriteString(msg + "\n")
+	})
+	defer azlog.SetListener(nil)
+
+	hmacSrv := acstest.NewServer(t)
+	hmacSrv.Fail(acstest.InternalError(), acstest.RecipientFailed(503, "ServiceUnavailable"))
+	bearerSrv := acstest.NewServer(t, acstest.WithBearer("token-secret-xyz"))
+	bearerSrv.Fail(acstest.Denied())
+	for _, c := range []*acs.Client{hmacSrv.NewClient(t, sender, fast()),
+		bearerSrv.NewClient(t, sender, fast())} {
+		send(c, 2*time.Second, text)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	out := logs.String()
+	if !strings.Contains(out, "/sms") {
+		t.Fatalf("azcore logged nothing about the requests:\n%s", out)
+	}
+	sig := hmacSrv.Requests()[0].Header.Get("Authorization")
+	for _, secret := range []string{code, recipient, hmacSrv.AccessKey(), "token-secret-xyz",
+		sig[strings.Index(sig, "Signature=")+10:]} {
+		if strings.Contains(out, secret) {
+			t.Errorf("azcore log holds %q:\n%s", secret, out)
+		}
 	}
 }
 

@@ -7,7 +7,8 @@ import (
 	"github.com/google/uuid"
 )
 
-var uuidForm = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+var uuidForm = regexp.MustCompile(
+	`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 func TestRepeatabilityIDIsAVersion5UUIDOfKeyAndRecipient(t *testing.T) {
 	got := repeatabilityID("okta-event-1", "+14255550123")

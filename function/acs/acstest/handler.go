@@ -37,8 +37,8 @@ type responseItem struct {
 	MessageID           string `json:"messageId,omitempty"`
 	HTTPStatusCode      int    `json:"httpStatusCode"`
 	RepeatabilityResult string `json:"repeatabilityResult,omitempty"`
-	Successful          bool   `json:"successful"`
 	ErrorMessage        string `json:"errorMessage,omitempty"`
+	Successful          bool   `json:"successful"`
 }
 
 // serve checks the request like ACS, then answers with the next fault or normally.
