@@ -1,0 +1,243 @@
+package hook
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"okta-acs-sms/function/acs"
+	"okta-acs-sms/function/acs/acstest"
+	"okta-acs-sms/function/hookauth"
+	"okta-acs-sms/function/okta"
+	"okta-acs-sms/function/sms"
+)
+
+const testFrom = "+18005550100"
+
+// e2e is the real handler behind a real HTTP server, sending through the real ACS client to
+// the fake ACS, which verifies every HMAC signature (or bearer token) like ACS does.
+type e2e struct {
+	acs  *acstest.Server
+	hook *httptest.Server
+	logs *syncBuffer
+}
+
+func newE2E(t *testing.T, deadline time.Duration, opts ...acstest.Option) *e2e {
+	t.Helper()
+	fake := acstest.NewServer(t, opts...)
+	client := fake.NewClient(t, testFrom, nil)
+	h, logs := newHandler(t, client, func(o *Options) { o.Deadline = deadline })
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/telephony", h)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &e2e{acs: fake, hook: srv, logs: logs}
+}
+
+// call posts body with the hook's auth and returns the status, body and time taken.
+func (e *e2e) call(t *testing.T, body string) (int, []byte, time.Duration) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.hook.URL+"/api/telephony",
+		strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", testAuth)
+	start := time.Now()
+	resp, err := e.hook.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b, time.Since(start)
+}
+
+func TestHookSendsThroughACSWithAVerifiedSignature(t *testing.T) {
+	e := newE2E(t, DefaultDeadline)
+	status, body, _ := e.call(t, sample(t, nil, nil))
+
+	a := action(t, body)
+	texts := e.acs.Texts()
+	if status != 200 || a.Status != okta.StatusSuccessful || a.Provider != acs.Provider ||
+		len(texts) != 1 || a.TransactionID != texts[0].MessageID {
+		t.Fatalf("status %d, action %+v, texts %+v", status, a, texts)
+	}
+	want := acstest.Text{MessageID: a.TransactionID, From: testFrom, To: "+15555551212",
+		Message: "Your code is 123456", Tag: "uS5871kJThSsU8qlA1LTcg"}
+	if texts[0] != want {
+		t.Errorf("text %+v; want %+v", texts[0], want)
+	}
+	if !strings.HasPrefix(e.acs.Requests()[0].Header.Get("Authorization"),
+		"HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=") {
+		t.Errorf("request not HMAC-signed: %v", e.acs.Requests()[0].Header)
+	}
+
+	// Okta repeats the event: the first answer again, no second request to ACS.
+	_, again, _ := e.call(t, sample(t, nil, nil))
+	if string(again) != string(body) || len(e.acs.Requests()) != 1 {
+		t.Errorf("repeat: %s, %d ACS requests", again, len(e.acs.Requests()))
+	}
+}
+
+func TestHookSendsThroughACSWithAnEntraToken(t *testing.T) {
+	e := newE2E(t, DefaultDeadline, acstest.WithBearer("test-token-1"))
+	_, body, _ := e.call(t, sample(t, nil, nil))
+	if a := action(t, body); a.Status != okta.StatusSuccessful || e.acs.TextsSent() != 1 {
+		t.Fatalf("action %+v, %d texts", a, e.acs.TextsSent())
+	}
+	if got := e.acs.Requests()[0].Header.Get("Authorization"); got != "Bearer test-token-1" {
+		t.Errorf("Authorization = %q", got)
+	}
+}
+
+func TestHookAnswersEachACSFaultCorrectlyWithinTheDeadline(t *testing.T) {
+	tests := []struct {
+		name     string
+		deadline time.Duration
+		faults   []acstest.Fault
+		status   string
+		meta     string // regexp for transactionMetadata
+		texts    int
+	}{
+		{"429 with Retry-After then accepted", DefaultDeadline,
+			[]acstest.Fault{acstest.Throttled("1")},
+			"SUCCESSFUL", `^attempts=2;latencyMs=(1\d{3}|2[0-4]\d\d)$`, 1},
+		{"429 asking longer than the deadline", DefaultDeadline,
+			[]acstest.Fault{acstest.Throttled("30")},
+			"FAILED", `^reason=unavailable;attempts=1;latencyMs=\d+;status=429$`, 0},
+		{"500 then accepted", DefaultDeadline, []acstest.Fault{acstest.InternalError()},
+			"SUCCESSFUL", `^attempts=2;latencyMs=\d+$`, 1},
+		{"500 on every attempt", DefaultDeadline, repeat(acstest.InternalError(), 4),
+			"FAILED", `^reason=unavailable;attempts=4;latencyMs=\d+;status=500$`, 0},
+		{"recipient 400", DefaultDeadline,
+			[]acstest.Fault{acstest.RecipientFailed(400, "Invalid To phone number format.")},
+			"FAILED", `^reason=rejected;attempts=1;latencyMs=\d+;status=400$`, 0},
+		{"recipient 503 then accepted", DefaultDeadline,
+			[]acstest.Fault{acstest.RecipientFailed(503, "ServiceUnavailable")},
+			"SUCCESSFUL", `^attempts=2;latencyMs=\d+$`, 1},
+		{"hang once, retried after the try timeout", DefaultDeadline,
+			[]acstest.Fault{acstest.Hang()},
+			"SUCCESSFUL", `^attempts=2;latencyMs=\d+$`, 1},
+		{"hang on every attempt", DefaultDeadline, repeat(acstest.Hang(), 4),
+			"FAILED", `^reason=deadline;attempts=[1-4];latencyMs=2[0-4]\d\d$`, 0},
+		{"hang with a short deadline", 600 * time.Millisecond, []acstest.Fault{acstest.Hang()},
+			"FAILED", `^reason=deadline;attempts=1;latencyMs=[45]\d\d$`, 0},
+		{"connection reset then accepted", DefaultDeadline, []acstest.Fault{acstest.Reset()},
+			"SUCCESSFUL", `^attempts=2;latencyMs=\d+$`, 1},
+		{"connection reset every attempt", DefaultDeadline, repeat(acstest.Reset(), 4),
+			"FAILED", `^reason=unavailable;attempts=4;latencyMs=\d+$`, 0},
+		{"non-JSON 502 then accepted", DefaultDeadline, []acstest.Fault{acstest.NonJSON(502)},
+			"SUCCESSFUL", `^attempts=2;latencyMs=\d+$`, 1},
+		{"non-JSON 502 every attempt", DefaultDeadline, repeat(acstest.NonJSON(502), 4),
+			"FAILED", `^reason=unavailable;attempts=4;latencyMs=\d+;status=502$`, 0},
+		{"401 denied", DefaultDeadline, []acstest.Fault{acstest.Denied()},
+			"FAILED", `^reason=provider_auth;attempts=1;latencyMs=\d+;status=401$`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newE2E(t, tt.deadline)
+			e.acs.Fail(tt.faults...)
+			status, body, took := e.call(t, sample(t, nil, nil))
+
+			a := action(t, body)
+			if status != 200 || a.Status != tt.status ||
+				!regexp.MustCompile(tt.meta).MatchString(a.TransactionMetadata) {
+				t.Errorf("%d %+v; want %s with metadata %s", status, a, tt.status, tt.meta)
+			}
+			if took >= tt.deadline {
+				t.Errorf("answered after %v; want within %v", took, tt.deadline)
+			}
+			if n := e.acs.TextsSent(); n != tt.texts {
+				t.Errorf("%d texts sent; want %d", n, tt.texts)
+			}
+		})
+	}
+}
+
+func repeat(f acstest.Fault, n int) []acstest.Fault {
+	out := make([]acstest.Fault, n)
+	for i := range out {
+		out[i] = f
+	}
+	return out
+}
+
+// BenchmarkHookFullPathAgainstFakeACS measures one hook call over loopback HTTP: auth,
+// parse, dedupe, the HMAC-signed ACS request to the fake and the answer. Each iteration
+// uses a new eventId, so every call really sends.
+func BenchmarkHookFullPathAgainstFakeACS(b *testing.B) {
+	fake := acstest.NewServer(b)
+	h, err := New(Options{
+		Auth:     hookauth.NewBasic(testUser, testSecret),
+		Sender:   fake.NewClient(b, testFrom, nil),
+		Provider: acs.Provider,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	client := srv.Client()
+	body0 := sample(b, nil, nil)
+
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		body := strings.Replace(body0, `"eventId":"`, `"eventId":"`+strconv.Itoa(i)+`-`, 1)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/telephony",
+			strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", testAuth)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(out), `"SUCCESSFUL"`) {
+			b.Fatalf("answer %s", out)
+		}
+	}
+}
+
+// BenchmarkHookHandlerOnly measures the time the handler itself adds (ACS excluded): the
+// sender answers at once, and the request never leaves the process.
+func BenchmarkHookHandlerOnly(b *testing.B) {
+	h, err := New(Options{
+		Auth:     hookauth.NewBasic(testUser, testSecret),
+		Sender:   instantSender{},
+		Provider: acs.Provider,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body0 := sample(b, nil, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		body := strings.Replace(body0, `"eventId":"`, `"eventId":"`+strconv.Itoa(i)+`-`, 1)
+		w := post(h, body, testAuth)
+		if w.Code != 200 {
+			b.Fatal(w.Body)
+		}
+	}
+}
+
+// instantSender accepts every text at once and keeps nothing.
+type instantSender struct{}
+
+func (instantSender) Send(context.Context, sms.Message) (sms.Receipt, error) {
+	return sms.Receipt{MessageID: "Outgoing_bench", Provider: acs.Provider, Attempts: 1}, nil
+}
