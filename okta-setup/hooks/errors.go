@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,9 +77,16 @@ type oktaError struct {
 }
 
 // fail turns what an SDK call returned into the error this package reports.
-func (c *Client) fail(op string, resp *okta.APIResponse, err error) error {
+func (c *Client) fail(ctx context.Context, op string, resp *okta.APIResponse,
+	err error) error {
 	if resp != nil && resp.Response != nil && resp.StatusCode >= 300 {
 		return apiError(op, resp.Response, rawBody(resp, err))
+	}
+	// The SDK drops the response of a 429 it gave up on; the transport kept it.
+	if r := recordOf(ctx); r != nil {
+		if limited := r.get(); limited != nil {
+			return apiError(op, limited, limited.Body.(*keptBody).b)
+		}
 	}
 	if resp == nil || resp.Response == nil {
 		// The SDK returns no response when it could not even authorise the request,

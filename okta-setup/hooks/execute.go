@@ -105,10 +105,11 @@ func randomID() (string, error) {
 // NOTE: the SDK decodes the answer as a token-hook response, which cannot represent a
 // telephony answer; the raw body is parsed instead.
 func (c *Client) Execute(ctx context.Context, id string, req TestRequest) (Answer, error) {
+	ctx = withRecord(ctx)
 	_, resp, err := c.api.InlineHookAPI.ExecuteInlineHook(ctx, id).
 		PayloadData(req.Payload).Execute()
 	if resp == nil || resp.Response == nil || resp.StatusCode >= 300 {
-		return Answer{}, c.fail("execute hook "+id, resp, err)
+		return Answer{}, c.fail(ctx, "execute hook "+id, resp, err)
 	}
 	var body []byte
 	var ge *okta.GenericOpenAPIError

@@ -57,9 +57,10 @@ func hookFromSDK(h *okta.InlineHook) Hook {
 
 // List returns the org's telephony hooks in Okta's order.
 func (c *Client) List(ctx context.Context) ([]Hook, error) {
+	ctx = withRecord(ctx)
 	got, resp, err := c.api.InlineHookAPI.ListInlineHooks(ctx).Type_(TelephonyType).Execute()
 	if err != nil {
-		return nil, c.fail("list telephony hooks", resp, err)
+		return nil, c.fail(ctx, "list telephony hooks", resp, err)
 	}
 	hooks := make([]Hook, 0, len(got))
 	for i := range got {
@@ -73,34 +74,37 @@ func (c *Client) List(ctx context.Context) ([]Hook, error) {
 
 // Create creates the hook. Okta creates it ACTIVE.
 func (c *Client) Create(ctx context.Context, s Spec) (Hook, error) {
+	ctx = withRecord(ctx)
 	if err := s.Validate(); err != nil {
 		return Hook{}, err
 	}
 	got, resp, err := c.api.InlineHookAPI.CreateInlineHook(ctx).InlineHook(s.InlineHook()).Execute()
 	if err != nil {
-		return Hook{}, c.fail("create hook", resp, err)
+		return Hook{}, c.fail(ctx, "create hook", resp, err)
 	}
 	return hookFromSDK(got), nil
 }
 
 // Replace replaces the whole hook id with s, secrets included.
 func (c *Client) Replace(ctx context.Context, id string, s Spec) (Hook, error) {
+	ctx = withRecord(ctx)
 	if err := s.Validate(); err != nil {
 		return Hook{}, err
 	}
 	got, resp, err := c.api.InlineHookAPI.ReplaceInlineHook(ctx, id).
 		InlineHook(s.InlineHook()).Execute()
 	if err != nil {
-		return Hook{}, c.fail("replace hook "+id, resp, err)
+		return Hook{}, c.fail(ctx, "replace hook "+id, resp, err)
 	}
 	return hookFromSDK(got), nil
 }
 
 // Activate makes Okta call the hook.
 func (c *Client) Activate(ctx context.Context, id string) (Hook, error) {
+	ctx = withRecord(ctx)
 	got, resp, err := c.api.InlineHookAPI.ActivateInlineHook(ctx, id).Execute()
 	if err != nil {
-		return Hook{}, c.fail("activate hook "+id, resp, err)
+		return Hook{}, c.fail(ctx, "activate hook "+id, resp, err)
 	}
 	return hookFromSDK(got), nil
 }
@@ -108,18 +112,20 @@ func (c *Client) Activate(ctx context.Context, id string) (Hook, error) {
 // Deactivate stops Okta calling the hook; with no active telephony hook Okta sends
 // one-time passcodes through its own providers.
 func (c *Client) Deactivate(ctx context.Context, id string) (Hook, error) {
+	ctx = withRecord(ctx)
 	got, resp, err := c.api.InlineHookAPI.DeactivateInlineHook(ctx, id).Execute()
 	if err != nil {
-		return Hook{}, c.fail("deactivate hook "+id, resp, err)
+		return Hook{}, c.fail(ctx, "deactivate hook "+id, resp, err)
 	}
 	return hookFromSDK(got), nil
 }
 
 // Delete deletes an inactive hook; Okta refuses to delete an active one.
 func (c *Client) Delete(ctx context.Context, id string) error {
+	ctx = withRecord(ctx)
 	resp, err := c.api.InlineHookAPI.DeleteInlineHook(ctx, id).Execute()
 	if err != nil {
-		return c.fail("delete hook "+id, resp, err)
+		return c.fail(ctx, "delete hook "+id, resp, err)
 	}
 	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("delete hook %s: unexpected status %d", id, resp.StatusCode)
@@ -138,9 +144,10 @@ type HookKey struct {
 // which happened.
 func (c *Client) HookKey(ctx context.Context, name string) (key HookKey, created bool,
 	err error) {
+	ctx = withRecord(ctx)
 	keys, resp, err := c.api.HookKeyAPI.ListHookKeys(ctx).Execute()
 	if err != nil {
-		return HookKey{}, false, c.fail("list hook keys", resp, err)
+		return HookKey{}, false, c.fail(ctx, "list hook keys", resp, err)
 	}
 	for _, k := range keys {
 		if k.GetName() == name {
@@ -152,7 +159,7 @@ func (c *Client) HookKey(ctx context.Context, name string) (key HookKey, created
 	req.SetName(name)
 	k, resp, err := c.api.HookKeyAPI.CreateHookKey(ctx).KeyRequest(*req).Execute()
 	if err != nil {
-		return HookKey{}, false, c.fail("create hook key", resp, err)
+		return HookKey{}, false, c.fail(ctx, "create hook key", resp, err)
 	}
 	return HookKey{ID: k.GetId(), KeyID: k.GetKeyId(), Name: k.GetName()}, true, nil
 }

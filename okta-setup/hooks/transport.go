@@ -70,7 +70,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		wait, ok := ResetWait(resp.Header)
 		canResend := req.Body == nil || req.GetBody != nil
 		if !ok || wait > t.limit.MaxWait || attempt >= t.limit.MaxRetries || !canResend {
-			return t.noteToken(req, keepBody(resp)), nil
+			resp = keepBody(resp)
+			if r := recordOf(req.Context()); r != nil {
+				r.set(resp)
+			}
+			return t.noteToken(req, resp), nil
 		}
 
 		drain(resp)
@@ -175,4 +179,35 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-timer.C:
 		return nil
 	}
+}
+
+// record holds, for one API call, the 429 answer the transport gave up on: the SDK
+// returns only "too many requests" without the response, and the user needs Okta's
+// error body, request id and reset time.
+type record struct {
+	mu      sync.Mutex
+	limited *http.Response
+}
+
+type recordKey struct{}
+
+func withRecord(ctx context.Context) context.Context {
+	return context.WithValue(ctx, recordKey{}, &record{})
+}
+
+func recordOf(ctx context.Context) *record {
+	r, _ := ctx.Value(recordKey{}).(*record)
+	return r
+}
+
+func (r *record) set(resp *http.Response) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.limited = resp
+}
+
+func (r *record) get() *http.Response {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.limited
 }
