@@ -84,8 +84,9 @@ func asString(t *testing.T, v any) string {
 // reportEvent is a delivery report event for msgID received at `at`.
 func reportEvent(msgID, status, details, tag string, at time.Time) map[string]any {
 	return map[string]any{
-		"id":          msgID + "-" + at.Format("150405.000"),
-		"topic":       "/subscriptions/x/resourceGroups/g/providers/microsoft.communication/communicationservices/acs",
+		"id": msgID + "-" + at.Format("150405.000"),
+		"topic": "/subscriptions/x/resourceGroups/g/providers/" +
+			"microsoft.communication/communicationservices/acs",
 		"subject":     "/phonenumber/15551234567",
 		"eventType":   "Microsoft.Communication.SMSDeliveryReportReceived",
 		"dataVersion": "1.0", "metadataVersion": "1",
@@ -311,7 +312,8 @@ func TestEventHandlerAnswers200ToMalformedInvocations(t *testing.T) {
 			if res.Status != http.StatusOK {
 				t.Fatalf("status = %d, want 200", res.Status)
 			}
-			if want := []string{"invocation body malformed: dropped"}; !slices.Equal(res.Logs, want) {
+			want := []string{"invocation body malformed: dropped"}
+			if !slices.Equal(res.Logs, want) {
 				t.Errorf("Logs = %q, want %q", res.Logs, want)
 			}
 			if store.Len() != 0 {

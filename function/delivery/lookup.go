@@ -49,7 +49,8 @@ func (h *LookupHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec, err := h.rec.Get(r.Context(), id)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "transactionId": id})
+		writeJSON(w, http.StatusNotFound,
+			map[string]string{"error": "not_found", "transactionId": id})
 	case err != nil:
 		h.log.ErrorContext(r.Context(), "delivery lookup failed", "message_id", id, "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store_unavailable"})

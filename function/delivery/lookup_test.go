@@ -62,7 +62,8 @@ func TestLookupAnswers(t *testing.T) {
 				`"statusMeaning":"Delivered successfully","statusDetails":"No error.",` +
 				`"attempts":1,"segmentsSucceeded":1,` +
 				`"reportedAt":"2020-09-18T00:22:20.2855749Z",` +
-				`"lastAttemptAt":"2020-09-18T00:22:14.9315918Z","reportEventId":"` + sampleID + `"}`,
+				`"lastAttemptAt":"2020-09-18T00:22:14.9315918Z",` +
+				`"reportEventId":"` + sampleID + `"}`,
 		},
 		{
 			name: "unknown id", path: "/api/deliveries/Outgoing_unknown", status: 404,
@@ -129,7 +130,8 @@ func TestLookupAnswers503WhenTheStoreFails(t *testing.T) {
 	if w.Code != http.StatusServiceUnavailable {
 		t.Errorf("status = %d, want 503", w.Code)
 	}
-	if got, want := strings.TrimSpace(w.Body.String()), `{"error":"store_unavailable"}`; got != want {
+	got, want := strings.TrimSpace(w.Body.String()), `{"error":"store_unavailable"}`
+	if got != want {
 		t.Errorf("body = %s, want %s", got, want)
 	}
 }

@@ -82,7 +82,8 @@ func (r *Recorder) logReport(ctx context.Context, rep Report, rec Record, applie
 	}
 	if !applied {
 		attrs = append(attrs, slog.String("stored_status", string(rec.Status)))
-		r.log.LogAttrs(ctx, slog.LevelDebug, "delivery report ignored: duplicate or older", attrs...)
+		r.log.LogAttrs(ctx, slog.LevelDebug, "delivery report ignored: duplicate or older",
+			attrs...)
 		return
 	}
 

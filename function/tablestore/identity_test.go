@@ -57,7 +57,8 @@ func (f *fakeIdentity) askedScopes() [][]string {
 	return slices.Clone(f.scopes)
 }
 
-func identityStore(t *testing.T, az *azurite.Tables, cred azcore.TokenCredential) *tablestore.Store {
+func identityStore(t *testing.T, az *azurite.Tables,
+	cred azcore.TokenCredential) *tablestore.Store {
 	t.Helper()
 	s, err := tablestore.New(az.URL, cred, &tablestore.Options{
 		Table: fmt.Sprintf("identity%d", tableSeq.Add(1)),

@@ -125,7 +125,8 @@ type Record = delivery.Record
 var ErrContention = errors.New("tablestore: too many concurrent updates")
 
 // Update applies fn to the record for messageID with ETag optimistic concurrency.
-func (s *Store) Update(ctx context.Context, messageID string, fn delivery.UpdateFunc) (Record, error) {
+func (s *Store) Update(ctx context.Context, messageID string,
+	fn delivery.UpdateFunc) (Record, error) {
 	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
 		cur, etag, found, err := s.read(ctx, messageID)
 		if err != nil {

@@ -96,6 +96,12 @@ func binary() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("find repository root: %w", err)
 	}
+	return binaryFrom(dir)
+}
+
+// binaryFrom finds tools/node_modules/.bin/azurite-table in dir or the nearest parent that
+// has tools/package.json (the repository root).
+func binaryFrom(dir string) (string, error) {
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "tools", "package.json")); err == nil {
 			bin := filepath.Join(dir, "tools", "node_modules", ".bin", "azurite-table")
