@@ -232,6 +232,13 @@ func (c *Client) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 		return sms.Receipt{}, &sms.Error{Kind: sms.KindRejected,
 			Message: "recipient is not an E.164 number", Err: sms.ErrNotE164}
 	}
+	if err := ctx.Err(); err != nil {
+		return sms.Receipt{}, &sms.Error{Kind: sms.KindUnavailable,
+			Message: "deadline passed before the send started", Err: err}
+	}
+
+	// repeatabilityFirstSent is fixed here, before the first attempt, and the body is never
+	// rebuilt: ACS recognises a retry only by the same id with the same first-sent time.
 	firstSent := c.now().UTC().Format(http.TimeFormat)
 	body, err := marshalSend(c.from, to, m.Body, m.Tag, repeatabilityID(m.IdempotencyKey, to),
 		firstSent)

@@ -406,6 +406,21 @@ func TestSendRefusesANonE164RecipientWithoutARequest(t *testing.T) {
 	}
 }
 
+func TestSendWithAnExpiredContextMakesNoRequest(t *testing.T) {
+	srv := acstest.NewServer(t)
+	c := srv.NewClient(t, sender, fast())
+	ctx, cancel := context.WithTimeout(context.Background(), -time.Second)
+	defer cancel()
+	_, err := c.Send(ctx, text)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v; want it to wrap context.DeadlineExceeded", err)
+	}
+	checkFailure(t, err, failure{sms.KindUnavailable, 0, "", "before the send started", 0})
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("fake saw %d requests", n)
+	}
+}
+
 func TestSendReusesOneConnection(t *testing.T) {
 	srv := acstest.NewServer(t)
 	c := srv.NewClient(t, sender, fast())

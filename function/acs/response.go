@@ -73,7 +73,7 @@ func fromAccepted(body []byte, to string, attempts int, stopped string) (sms.Rec
 		}
 	}
 	if it.Successful && it.MessageID != "" {
-		return sms.Receipt{MessageID: it.MessageID, Provider: "ACS", Attempts: attempts}, nil
+		return sms.Receipt{MessageID: it.MessageID, Provider: Provider, Attempts: attempts}, nil
 	}
 
 	e := &sms.Error{Kind: sms.KindRejected, Status: it.HTTPStatusCode, Attempts: attempts,
