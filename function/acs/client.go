@@ -251,7 +251,7 @@ func (c *Client) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 		return sms.Receipt{}, fmt.Errorf("acs: building the request: %w", err)
 	}
 	req.Raw().Header.Set("Accept", "application/json")
-	if err := req.SetBody(bodyReader{bytes.NewReader(body)}, "application/json"); err != nil {
+	if err := req.SetBody(newBodyReader(body), "application/json"); err != nil {
 		return sms.Receipt{}, fmt.Errorf("acs: setting the request body: %w", err)
 	}
 	st := &sendState{}
@@ -293,8 +293,15 @@ func transportError(ctx context.Context, err error, st *sendState) error {
 	return e
 }
 
-// bodyReader is the request body: a bytes.Reader with a no-op Close, so the same bytes can
-// be rewound and sent again, and io.Copy can hash it without a buffer (WriteTo).
-type bodyReader struct{ *bytes.Reader }
+// bodyReader is the request body: a bytes.Reader with a no-op Close, so io.Copy can hash it
+// without a buffer (WriteTo), and again gives a fresh reader over the same bytes for a retry.
+type bodyReader struct {
+	*bytes.Reader
+	b []byte
+}
+
+func newBodyReader(b []byte) bodyReader { return bodyReader{bytes.NewReader(b), b} }
+
+func (r bodyReader) again() bodyReader { return newBodyReader(r.b) }
 
 func (bodyReader) Close() error { return nil }

@@ -467,6 +467,15 @@ func TestSendOverPlainHTTPNeedsTheOptIn(t *testing.T) {
 	if _, err, _ := send(c, 2*time.Second, text); err != nil {
 		t.Fatal(err)
 	}
+
+	bearer := acstest.NewServer(t, acstest.WithPlainHTTP(), acstest.WithBearer("tok"))
+	if _, err := acs.NewClient(bearer.Endpoint(), sender, bearer.Credential(), nil); err == nil {
+		t.Error("http endpoint in Entra mode accepted without opt-in")
+	}
+	c = bearer.NewClient(t, sender, fast())
+	if _, err, _ := send(c, 2*time.Second, text); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestNewClientValidatesItsArguments(t *testing.T) {

@@ -52,7 +52,7 @@ func signThroughPipeline(t *testing.T, key, method, url string, body []byte) *ca
 		t.Fatal(err)
 	}
 	if body != nil {
-		if err := req.SetBody(bodyReader{bytes.NewReader(body)}, "application/json"); err != nil {
+		if err := req.SetBody(newBodyReader(body), "application/json"); err != nil {
 			t.Fatal(err)
 		}
 	}

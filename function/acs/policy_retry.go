@@ -86,15 +86,23 @@ func (p *retryPolicy) Do(req *policy.Request) (*http.Response, error) {
 
 // try makes one attempt under its own timeout, from the first byte of the body.
 func (p *retryPolicy) try(ctx context.Context, req *policy.Request) (*http.Response, error) {
-	if err := req.RewindBody(); err != nil {
-		return nil, fmt.Errorf("acs: rewinding the request body: %w", err)
-	}
 	tryCtx, cancel := context.WithTimeout(ctx, p.tryTimeout)
 	defer cancel()
+	clone := req.Clone(tryCtx)
+
+	// NOTE: net/http may still be reading an abandoned attempt's body after RoundTrip has
+	// returned, so each attempt gets its own reader over the same immutable bytes.
+	if b, ok := req.Body().(bodyReader); ok {
+		if err := clone.SetBody(b.again(), req.Raw().Header.Get("Content-Type")); err != nil {
+			return nil, fmt.Errorf("acs: setting the request body: %w", err)
+		}
+	} else if err := clone.RewindBody(); err != nil {
+		return nil, fmt.Errorf("acs: rewinding the request body: %w", err)
+	}
 
 	// Cancelling tryCtx once Next returns is safe: the body download policy further down
 	// the pipeline has already read the whole response body into memory.
-	return req.Clone(tryCtx).Next()
+	return clone.Next()
 }
 
 // shouldRetry classifies one attempt's outcome and returns any wait the server asked for.
