@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"okta-acs-sms/function/delivery"
@@ -51,8 +52,20 @@ type Options struct {
 	// winning. Default 10.
 	MaxAttempts int
 
-	// Client is passed to the aztables client (transport, retries, logging).
+	// Client is passed to the aztables client (transport, retries, logging). Where its
+	// Retry fields are zero, they default to DefaultRetry rather than azcore's defaults,
+	// whose one-minute back-off would outlast every caller here (a 30 s Event Grid
+	// delivery, an operator's lookup).
 	Client *aztables.ClientOptions
+}
+
+// DefaultRetry is the retry policy used where Options.Client leaves one unset: three
+// retries of 429/5xx and network errors, 5 s per try, 200 ms doubling to at most 2 s.
+var DefaultRetry = policy.RetryOptions{
+	MaxRetries:    3,
+	TryTimeout:    5 * time.Second,
+	RetryDelay:    200 * time.Millisecond,
+	MaxRetryDelay: 2 * time.Second,
 }
 
 // Store is a delivery.Store in one Azure table. It is safe for concurrent use.
@@ -99,6 +112,26 @@ func withDefaults(opts *Options) Options {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 10
 	}
+
+	// Copy the client options so the caller's value is never changed.
+	var c aztables.ClientOptions
+	if o.Client != nil {
+		c = *o.Client
+	}
+	r := &c.Retry
+	if r.MaxRetries == 0 {
+		r.MaxRetries = DefaultRetry.MaxRetries
+	}
+	if r.TryTimeout == 0 {
+		r.TryTimeout = DefaultRetry.TryTimeout
+	}
+	if r.RetryDelay == 0 {
+		r.RetryDelay = DefaultRetry.RetryDelay
+	}
+	if r.MaxRetryDelay == 0 {
+		r.MaxRetryDelay = DefaultRetry.MaxRetryDelay
+	}
+	o.Client = &c
 	return o
 }
 
@@ -179,6 +212,9 @@ func (s *Store) write(ctx context.Context, rec Record, etag azcore.ETag, found b
 			IfMatch:    &etag,
 			UpdateMode: aztables.UpdateModeReplace,
 		})
+		if statusOf(err) == http.StatusNotFound {
+			return errVanished // deleted since it was read: insert it on the next round
+		}
 		return err
 	}
 
@@ -231,11 +267,15 @@ func hasCode(err error, code aztables.TableErrorCode) bool {
 	return errors.As(err, &re) && re.ErrorCode == string(code)
 }
 
+// errVanished is a replace that found the entity deleted since it was read.
+var errVanished = errors.New("entity deleted during update")
+
 // isConflict reports whether a write lost to a concurrent writer: 409 on insert (the entity
-// exists now) or 412 on replace (its ETag changed).
+// exists now), 412 on replace (its ETag changed) or errVanished.
 func isConflict(err error) bool {
 	s := statusOf(err)
-	return s == http.StatusConflict || s == http.StatusPreconditionFailed
+	return s == http.StatusConflict || s == http.StatusPreconditionFailed ||
+		errors.Is(err, errVanished)
 }
 
 // isTableMissing reports whether err says the table does not exist.

@@ -79,3 +79,44 @@ func tableExists(t *testing.T, az *azurite.Tables, name string) bool {
 	}
 	return n == 1
 }
+
+func TestTableStoreUpdateInsertsAgainWhenTheEntityVanishesMidUpdate(t *testing.T) {
+	az := azurite.StartTables(t)
+	s, name := newStore(t, az)
+	ctx := context.Background()
+	id := "Outgoing_vanishing"
+	put := func(delivery.Record, bool) (delivery.Record, bool) {
+		return delivery.Record{MessageID: id, Status: delivery.StatusSent, Attempts: 1}, true
+	}
+	if _, err := s.Update(ctx, id, put); err != nil {
+		t.Fatalf("first Update: %v", err)
+	}
+
+	svc, err := aztables.NewServiceClientFromConnectionString(az.ConnectionString, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := svc.NewClient(name)
+	var calls []bool
+	got, err := s.Update(ctx, id, func(cur delivery.Record, found bool) (delivery.Record, bool) {
+		calls = append(calls, found)
+		if len(calls) == 1 {
+			// Another writer deletes the entity between our read and our write.
+			if _, err := other.DeleteEntity(ctx, id, "delivery", nil); err != nil {
+				t.Errorf("DeleteEntity: %v", err)
+			}
+		}
+		cur.MessageID, cur.Status = id, delivery.StatusSent
+		cur.Attempts++
+		return cur, true
+	})
+	if err != nil {
+		t.Fatalf("second Update: %v", err)
+	}
+	if len(calls) != 2 || !calls[0] || calls[1] {
+		t.Errorf("fn saw found = %v, want [true false]", calls)
+	}
+	if got.Attempts != 1 {
+		t.Errorf("Attempts = %d, want 1 (re-inserted from scratch)", got.Attempts)
+	}
+}
