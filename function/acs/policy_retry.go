@@ -27,7 +27,7 @@ const minUsefulTry = 50 * time.Millisecond
 // still time.
 //
 // NOTE: the request body must be the same bytes on every attempt (ACS deduplicates retries by
-// the repeatability id inside it); the policy only rewinds it, never rebuilds it.
+// the repeatability id inside it); the policy rereads those bytes, it never re-encodes them.
 type retryPolicy struct {
 	maxAttempts int
 	tryTimeout  time.Duration
