@@ -137,7 +137,7 @@ func (h *Handler) log(ctx context.Context, c *call) {
 		slog.String("outcome", c.outcome),
 		slog.String("message_id", c.messageID),
 		slog.Int("attempts", c.attempts),
-		slog.Int64("latency_ms", c.latency.Milliseconds()),
+		slog.Float64("latency_ms", float64(c.latency.Microseconds())/1000),
 		slog.Bool("preview", c.preview),
 		slog.Bool("duplicate", c.duplicate),
 	}
