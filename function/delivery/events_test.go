@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -431,4 +432,32 @@ func findLogs(t *testing.T, logs *bytes.Buffer, level, msg string) []map[string]
 func countLogs(t *testing.T, logs *bytes.Buffer, level, msg string) int {
 	t.Helper()
 	return len(findLogs(t, logs, level, msg))
+}
+
+func TestEventHandlerEndsOnTheNewestReportUnderParallelDeliveries(t *testing.T) {
+	h, store, logs := setup()
+	t0 := time.Date(2026, 12, 4, 16, 30, 0, 0, time.UTC)
+	id := "Outgoing_20261204163000-parallel"
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			// Each of 8 reports is delivered twice, in no particular order.
+			at := t0.Add(time.Duration(i%8) * time.Second)
+			res := invoke(t, h, reportEvent(id, "Failed", "4006: Unreachable", "ev", at))
+			if res.Status != http.StatusOK {
+				t.Errorf("status = %d, want 200", res.Status)
+			}
+		})
+	}
+	wg.Wait()
+
+	got, _ := store.Get(context.Background(), id)
+	newest := t0.Add(7 * time.Second)
+	if got.ReportedAt != newest || got.ReportEventID != id+"-163007.000" || got.Code != 4006 {
+		t.Errorf("stored report at %v (%s, code %d), want the newest at %v",
+			got.ReportedAt, got.ReportEventID, got.Code, newest)
+	}
+	if n := countLogs(t, logs, "INFO", "delivery report"); n < 1 || n > 8 {
+		t.Errorf("%d info lines for 8 distinct reports, want 1 to 8", n)
+	}
 }
