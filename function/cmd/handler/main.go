@@ -1,0 +1,89 @@
+// Command handler is the Azure Functions custom handler: one process serving the Okta
+// telephony hook (/api/telephony), the delivery report function (/deliveryreport) and the
+// delivery lookup (/api/deliveries/{transactionId}) on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT.
+//
+// It reads its settings from the environment (see config.go), listens before doing anything
+// else, and makes no network call at start: credentials and connections are made on first
+// use, so the host's readiness probe (GET /) is answered within milliseconds.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// shutdownGrace bounds the wait for calls in flight after SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+func main() {
+	os.Exit(run(context.Background(), os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main with its dependencies passed in; it returns the exit code: 0 after a clean
+// shutdown, 2 for a configuration error, 1 for anything else.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) int {
+	start := time.Now()
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "handler: configuration: %v\n", err)
+		return 2
+	}
+	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+
+	ln, err := net.Listen("tcp", cfg.addr())
+	if err != nil {
+		fmt.Fprintf(stderr, "handler: listen on %s: %v\n", cfg.addr(), err)
+		return 1
+	}
+	a, err := wire(cfg, logger)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "handler: configuration: %v\n", err)
+		return 2
+	}
+	defer a.close()
+
+	srv := &http.Server{
+		Handler:           a.mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("handler: listening", "addr", ln.Addr().String(), "sender", a.sender,
+		"auth", a.auth, "deadline", cfg.Deadline.String(), "deliveries", a.deliveries,
+		"startup_ms", float64(time.Since(start).Microseconds())/1000)
+	a.warm(ctx, logger)
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	select {
+	case err := <-served:
+		logger.Error("handler: serve stopped", "error", err.Error())
+		return 1
+	case <-ctx.Done():
+	}
+
+	logger.Info("handler: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("handler: shutdown", "error", err.Error())
+	}
+	if err := a.hook.Drain(sctx); err != nil {
+		logger.Warn("handler: shutdown", "error", err.Error())
+	}
+	return 0
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"okta-acs-sms/function/outbox"
+)
+
+// handlerBin is the real binary, built once by TestMain.
+var handlerBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "handler-bin")
+	if err != nil {
+		panic(err)
+	}
+	handlerBin = filepath.Join(dir, "handler")
+	build := exec.Command("go", "build", "-o", handlerBin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build handler: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startHandler starts the binary in dir with the given settings on an ephemeral port and
+// returns its base URL once its start-up line says it listens.
+func startHandler(t *testing.T, dir string, settings ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(handlerBin)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "FUNCTIONS_CUSTOMHANDLER_PORT=0"},
+		settings...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		var l struct{ Msg, Addr string }
+		if json.Unmarshal(lines.Bytes(), &l) == nil && l.Msg == "handler: listening" {
+			go io.Copy(io.Discard, stdout) // keep the pipe drained
+			return cmd, "http://" + l.Addr
+		}
+	}
+	t.Fatalf("handler exited before listening: %v", lines.Err())
+	return nil, ""
+}
+
+func TestHandlerStopsAtStartOnAnUnresolvedKeyVaultReference(t *testing.T) {
+	cmd := exec.Command(handlerBin)
+	cmd.Env = []string{
+		"FUNCTIONS_CUSTOMHANDLER_PORT=0", "OKTA_USER=okta", "OKTA_BASIC_SECRET=s",
+		"ACS_CONNECTION_STRING=@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/" +
+			"secrets/acs-connection-string/)",
+		"ACS_SENDER=+18005550100",
+	}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("exit = %v; want exit status 2", err)
+	}
+	want := "handler: configuration: ACS_CONNECTION_STRING: unresolved Key Vault reference: " +
+		"the app could not read the secret (check the reference and the identity's access " +
+		"to the vault)\n"
+	if stderr.String() != want || stdout.String() != "" {
+		t.Errorf("stderr %q, stdout %q; want stderr %q", stderr.String(), stdout.String(), want)
+	}
+}
+
+func TestHandlerAnswersTheReadinessProbeAndShutsDownOnSIGTERM(t *testing.T) {
+	cmd, base := startHandler(t, t.TempDir(), "OKTA_USER=okta", "OKTA_BASIC_SECRET=s")
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET / = %d; want 200", resp.StatusCode)
+	}
+	resp, err = http.Get(base + "/api/telephony")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /api/telephony = %d; want 405", resp.StatusCode)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM = %v; want 0", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("handler still running 5s after SIGTERM")
+	}
+}
+
+// TestCurlTestPassesAgainstTheLocalHandler is the README's local loop: the binary as
+// `make run` starts it (no Azure settings, so the outbox) and scripts/curl-test.sh.
+func TestCurlTestPassesAgainstTheLocalHandler(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	dir := t.TempDir()
+	_, base := startHandler(t, dir, "OKTA_USER=okta", "OKTA_BASIC_SECRET=local-dev-secret")
+
+	script, err := filepath.Abs("../../../scripts/curl-test.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(script, "-p", "+44 20 7946 0958", base+"/api/telephony")
+	run.Env = []string{"PATH=" + os.Getenv("PATH")} // the local defaults apply
+	out, err := run.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"status":"SUCCESSFUL"`) {
+		t.Fatalf("curl-test.sh: %v\n%s", err, out)
+	}
+
+	b, err := os.ReadFile(filepath.Join(dir, outbox.DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line outbox.Line
+	if err := json.Unmarshal(b, &line); err != nil || strings.Count(string(b), "\n") != 1 {
+		t.Fatalf("outbox = %q (%v); want one JSON line", b, err)
+	}
+	if line.To != "+442079460958" || line.Body != "Your code is 123456" ||
+		!strings.HasPrefix(line.Tag, "curl-test-") ||
+		!strings.Contains(string(out), "transactionId "+line.MessageID) {
+		t.Errorf("outbox line %+v; script output:\n%s", line, out)
+	}
+
+	// A wrong secret is refused, and the script says so with a non-zero exit.
+	bad := exec.Command(script, base+"/api/telephony")
+	bad.Env = []string{"PATH=" + os.Getenv("PATH"), "OKTA_USER=okta", "OKTA_BASIC_SECRET=x"}
+	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "HTTP 401") {
+		t.Errorf("curl-test.sh with a wrong secret: %v\n%s", err, out)
+	}
+}
