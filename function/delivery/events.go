@@ -70,13 +70,13 @@ func (h *EventHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInvocationBytes))
 	if err != nil {
-		log.WarnContext(r.Context(), "delivery report invocation unreadable", "err", err)
+		log.WarnContext(r.Context(), "delivery: invocation unreadable", "error", err)
 		writeInvoke(w, http.StatusOK, "invocation body unreadable: dropped")
 		return
 	}
 	events, err := eventsFromInvocation(body, BindingName)
 	if err != nil {
-		log.WarnContext(r.Context(), "delivery report invocation dropped", "err", err)
+		log.WarnContext(r.Context(), "delivery: invocation dropped", "error", err)
 		writeInvoke(w, http.StatusOK, "invocation body malformed: dropped")
 		return
 	}
@@ -102,16 +102,17 @@ func (h *EventHandler) handleEvent(r *http.Request, log *slog.Logger, i int, raw
 	switch {
 	case errors.Is(err, errMalformed):
 		t.malformed++
-		log.WarnContext(ctx, "delivery report event dropped", "index", i, "err", err)
+		log.WarnContext(ctx, "delivery: event dropped", "index", i, "error", err)
 		return
 	case kind == kindIgnored && typ == azsystemevents.TypeSubscriptionValidation:
 		// With an eventGridTrigger the Functions extension answers the handshake itself.
 		t.ignored++
-		log.InfoContext(ctx, "subscription validation event ignored", "index", i)
+		log.InfoContext(ctx, "delivery: subscription validation event ignored", "index", i)
 		return
 	case kind == kindIgnored:
 		t.ignored++
-		log.DebugContext(ctx, "event of another type ignored", "index", i, "event_type", typ)
+		log.DebugContext(ctx, "delivery: event of another type ignored", "index", i,
+			"event_type", typ)
 		return
 	}
 
@@ -119,8 +120,8 @@ func (h *EventHandler) handleEvent(r *http.Request, log *slog.Logger, i int, raw
 	switch {
 	case err != nil:
 		t.failed++
-		log.ErrorContext(ctx, "delivery report not stored; Event Grid will retry",
-			"message_id", rep.MessageID, "event_id", rep.EventID, "err", err)
+		log.ErrorContext(ctx, "delivery: report not stored; Event Grid will retry",
+			"message_id", rep.MessageID, "event_id", rep.EventID, "error", err)
 	case applied:
 		t.stored++
 	default:

@@ -336,7 +336,7 @@ func TestEventHandlerIgnoresADuplicateDelivery(t *testing.T) {
 	if got != sampleRecord {
 		t.Errorf("stored\n%+v\nwant\n%+v", got, sampleRecord)
 	}
-	if n := countLogs(t, logs, "INFO", "delivery report"); n != 1 {
+	if n := countLogs(t, logs, "INFO", "delivery: report"); n != 1 {
 		t.Errorf("%d info lines for one report delivered twice, want 1", n)
 	}
 }
@@ -363,7 +363,7 @@ func TestEventHandlerKeepsTheNewerReportWhenAnOlderArrivesLate(t *testing.T) {
 	}
 
 	// The opt-out is logged once, at warning level, with the masked number and message id.
-	warn := findLogs(t, logs, "WARN", "delivery report")
+	warn := findLogs(t, logs, "WARN", "delivery: report")
 	if len(warn) != 1 {
 		t.Fatalf("%d warning lines, want 1: %s", len(warn), logs.String())
 	}
@@ -375,7 +375,7 @@ func TestEventHandlerKeepsTheNewerReportWhenAnOlderArrivesLate(t *testing.T) {
 			t.Errorf("warning line %s = %v, want %v", k, warn[0][k], v)
 		}
 	}
-	if n := countLogs(t, logs, "INFO", "delivery report"); n != 0 {
+	if n := countLogs(t, logs, "INFO", "delivery: report"); n != 0 {
 		t.Errorf("%d info lines, want 0", n)
 	}
 }
@@ -457,7 +457,7 @@ func TestEventHandlerEndsOnTheNewestReportUnderParallelDeliveries(t *testing.T) 
 		t.Errorf("stored report at %v (%s, code %d), want the newest at %v",
 			got.ReportedAt, got.ReportEventID, got.Code, newest)
 	}
-	if n := countLogs(t, logs, "INFO", "delivery report"); n < 1 || n > 8 {
+	if n := countLogs(t, logs, "INFO", "delivery: report"); n < 1 || n > 8 {
 		t.Errorf("%d info lines for 8 distinct reports, want 1 to 8", n)
 	}
 }

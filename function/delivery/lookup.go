@@ -52,7 +52,7 @@ func (h *LookupHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound,
 			map[string]string{"error": "not_found", "transactionId": id})
 	case err != nil:
-		h.log.ErrorContext(r.Context(), "delivery lookup failed", "message_id", id, "err", err)
+		h.log.ErrorContext(r.Context(), "delivery: lookup failed", "message_id", id, "error", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "store_unavailable"})
 	default:
 		writeJSON(w, http.StatusOK, rec)

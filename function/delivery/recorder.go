@@ -82,7 +82,7 @@ func (r *Recorder) logReport(ctx context.Context, rep Report, rec Record, applie
 	}
 	if !applied {
 		attrs = append(attrs, slog.String("stored_status", string(rec.Status)))
-		r.log.LogAttrs(ctx, slog.LevelDebug, "delivery report ignored: duplicate or older",
+		r.log.LogAttrs(ctx, slog.LevelDebug, "delivery: report ignored: duplicate or older",
 			attrs...)
 		return
 	}
@@ -92,7 +92,7 @@ func (r *Recorder) logReport(ctx context.Context, rep Report, rec Record, applie
 		level = slog.LevelWarn
 		attrs = append(attrs, slog.String("action", string(rec.Action)))
 	}
-	r.log.LogAttrs(ctx, level, "delivery report", attrs...)
+	r.log.LogAttrs(ctx, level, "delivery: report", attrs...)
 }
 
 // Get returns the record for messageID, or an error wrapping ErrNotFound.
