@@ -1,12 +1,14 @@
 package delivery
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/messaging/eventgrid/azsystemevents"
 )
@@ -18,6 +20,11 @@ const BindingName = "eventGridEvent"
 // maxInvocationBytes bounds an invocation body. Event Grid events are at most 1 MB each.
 const maxInvocationBytes = 4 << 20
 
+// InvocationTimeout bounds the store work of one invocation. Reports not stored by then
+// count as store failures (answer 500, Event Grid retries), so the answer is written well
+// within Event Grid's 30 s wait and the handler server's write timeout.
+const InvocationTimeout = 8 * time.Second
+
 // EventHandler serves the deliveryreport function: the Functions host POSTs each Event Grid
 // invocation to /deliveryreport in payload mode (not a forwarded HTTP request).
 //
@@ -28,8 +35,9 @@ const maxInvocationBytes = 4 << 20
 // only when the store failed for at least one good report: the whole invocation is then
 // retried, which is safe because storing a report twice changes nothing.
 type EventHandler struct {
-	rec *Recorder
-	log *slog.Logger
+	rec     *Recorder
+	log     *slog.Logger
+	timeout time.Duration // InvocationTimeout; shorter in tests
 }
 
 // NewEventHandler returns the handler for the deliveryreport function. A nil log discards
@@ -38,7 +46,7 @@ func NewEventHandler(rec *Recorder, log *slog.Logger) *EventHandler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &EventHandler{rec: rec, log: log}
+	return &EventHandler{rec: rec, log: log, timeout: InvocationTimeout}
 }
 
 // invokeResponse is the custom-handler response shape the host expects for payload mode.
@@ -66,7 +74,8 @@ func (h *EventHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	log := h.log.With(slog.String("invocation_id", r.Header.Get("X-Azure-Functions-InvocationId")))
+	id := r.Header.Get("X-Azure-Functions-InvocationId")
+	log := h.log.With(slog.String("invocation_id", id))
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInvocationBytes))
 	if err != nil {
@@ -81,9 +90,11 @@ func (h *EventHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
+	defer cancel()
 	var t tally
 	for i, raw := range events {
-		h.handleEvent(r, log, i, raw, &t)
+		h.handleEvent(ctx, log, i, raw, &t)
 	}
 
 	status := http.StatusOK
@@ -95,9 +106,8 @@ func (h *EventHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleEvent decodes and stores one event and counts the outcome in t.
-func (h *EventHandler) handleEvent(r *http.Request, log *slog.Logger, i int, raw json.RawMessage,
-	t *tally) {
-	ctx := r.Context()
+func (h *EventHandler) handleEvent(ctx context.Context, log *slog.Logger, i int,
+	raw json.RawMessage, t *tally) {
 	rep, kind, typ, err := decodeEvent(raw)
 	switch {
 	case errors.Is(err, errMalformed):

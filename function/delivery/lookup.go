@@ -1,10 +1,12 @@
 package delivery
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 )
 
 // LookupPattern is the Go 1.22 mux pattern LookupHandler serves. The Functions host forwards
@@ -13,6 +15,9 @@ const LookupPattern = "GET /api/deliveries/{transactionId}"
 
 // maxIDLen bounds a transactionId. ACS message ids are about 50 characters.
 const maxIDLen = 128
+
+// lookupTimeout bounds the store read of one lookup.
+const lookupTimeout = 5 * time.Second
 
 // LookupHandler answers GET /api/deliveries/{transactionId}, where transactionId is the ACS
 // message id Okta shows in its System Log:
@@ -46,7 +51,9 @@ func (h *LookupHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	rec, err := h.rec.Get(r.Context(), id)
+	ctx, cancel := context.WithTimeout(r.Context(), lookupTimeout)
+	defer cancel()
+	rec, err := h.rec.Get(ctx, id)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		writeJSON(w, http.StatusNotFound,
