@@ -1,6 +1,7 @@
 package tablestore
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -22,5 +23,23 @@ func TestWithDefaultsFillsOnlyWhatIsUnset(t *testing.T) {
 	}
 	if mine.Retry.TryTimeout != 0 {
 		t.Errorf("withDefaults changed the caller's options")
+	}
+}
+
+func TestNewFromConnectionStringErrorsNeverEchoTheKey(t *testing.T) {
+	const secret = "c2VjcmV0LWtleS1ub3QtdmFsaWQ!!!"
+	for _, conn := range []string{
+		"AccountName=acct;AccountKey=" + secret + ";TableEndpoint=http://127.0.0.1:1/acct",
+		"AccountKey=" + secret,
+		"garbage " + secret,
+	} {
+		_, err := NewFromConnectionString(conn, nil)
+		if err == nil {
+			t.Errorf("NewFromConnectionString accepted a malformed connection string")
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error echoes the key: %v", err)
+		}
 	}
 }
