@@ -24,6 +24,19 @@ const (
 	ReasonMissing     Reason = "missing credentials"
 	ReasonWrongScheme Reason = "unsupported authorization scheme"
 	ReasonMismatch    Reason = "credentials do not match"
+
+	// Reasons for refusing an OAuth 2.0 bearer token (see OAuth).
+	ReasonMalformed       Reason = "malformed token"
+	ReasonAlgorithm       Reason = "disallowed signing algorithm"
+	ReasonUnknownKey      Reason = "unknown signing key"
+	ReasonBadSignature    Reason = "bad signature"
+	ReasonWrongIssuer     Reason = "wrong issuer"
+	ReasonWrongAudience   Reason = "wrong audience"
+	ReasonExpired         Reason = "token expired"
+	ReasonNotYetValid     Reason = "token not yet valid"
+	ReasonMissingScope    Reason = "missing scope"
+	ReasonWrongClient     Reason = "wrong client id"
+	ReasonKeysUnavailable Reason = "signing keys unavailable"
 )
 
 // Error is a refused request. Unavailable is true when the refusal came from a failure on
