@@ -12,6 +12,11 @@
 #   -k        keep the sample's eventId; by default each run gets a fresh one, since the hook
 #             answers a repeated eventId from memory without sending
 #   -h        this help
+#   --wait-delivery
+#             after a SUCCESSFUL answer, poll GET /api/deliveries/{transactionId} every 5 s
+#             until the text is Delivered or Failed (at most DELIVERY_WAIT seconds, default
+#             120), print the record and its final status; exit 0 only when Delivered.
+#             The local outbox never gets a delivery report: there it stays "Sent".
 #
 # Authentication, from the environment:
 #   HOOK_AUTHORIZATION              the whole Authorization header value ("Basic ..." or
@@ -19,6 +24,8 @@
 #   OKTA_USER + OKTA_BASIC_SECRET   otherwise, Basic auth from these
 #   (neither, and a local URL)      the `make run` defaults: okta / local-dev-secret
 #   HOOK_FUNCTION_KEY               optional, sent as x-functions-key
+#   DELIVERIES_KEY                  --wait-delivery: the deliveries function's key, sent as
+#                                   x-functions-key (Azure requires it; locally not needed)
 #
 # Prints the answer and exits 0 only when its status is SUCCESSFUL. Needs bash, curl and
 # python3 (no jq).
@@ -29,6 +36,15 @@ file="$here/../sample/request.json"
 phone=""
 fresh=1
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+wait_delivery=0
+args=()
+for arg in "$@"; do
+  case "$arg" in
+    --wait-delivery) wait_delivery=1 ;;
+    *) args+=("$arg") ;;
+  esac
+done
+set -- ${args[@]+"${args[@]}"}
 while getopts "f:p:kh" opt; do
   case "$opt" in
     f) file="$OPTARG" ;;
@@ -106,4 +122,61 @@ except (KeyError, IndexError, TypeError):
 if action.get("status") != "SUCCESSFUL":
     sys.exit("curl-test: status %s, want SUCCESSFUL" % action.get("status"))
 print("curl-test: SUCCESSFUL, transactionId %s" % action.get("transactionId", ""))
+PY
+
+[[ "$wait_delivery" == 1 ]] || exit 0
+
+# --wait-delivery: follow the text by its transactionId (the ACS message id) until its
+# delivery report arrives. The lookup sits beside the hook: .../api/deliveries/{id}.
+txid="$(python3 -c '
+import json, sys
+print(json.load(open(sys.argv[1]))["commands"][0]["value"][0].get("transactionId", ""))
+' "$out")"
+[[ -n "$txid" ]] || { echo "curl-test: the answer has no transactionId to follow" >&2; exit 1; }
+lookup="$(python3 -c '
+import sys, urllib.parse as p
+u = p.urlsplit(sys.argv[1])
+path = u.path.rsplit("/", 1)[0] + "/deliveries/" + p.quote(sys.argv[2], safe="")
+print(p.urlunsplit((u.scheme, u.netloc, path, "", "")))
+' "$url" "$txid")"
+
+# The key goes through a here-string config, like the Authorization header above.
+key_cfg=""
+if [[ -n "${DELIVERIES_KEY:-}" ]]; then
+  key_cfg="header = \"x-functions-key: ${DELIVERIES_KEY}\""
+fi
+wait_s="${DELIVERY_WAIT:-120}"
+deadline=$((SECONDS + wait_s))
+while :; do
+  code="$(curl -sS -o "$out" -w '%{http_code}' --max-time 10 -H "Accept: application/json" \
+    -K - "$lookup" <<<"$key_cfg")" || code="000"
+  case "$code" in
+    200) state="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["status"])' \
+           "$out" 2>/dev/null)" || state="unreadable" ;;
+    404) state="not recorded yet" ;;
+    401|403)
+      echo "curl-test: lookup HTTP $code: set DELIVERIES_KEY to the deliveries function key" >&2
+      exit 1 ;;
+    *) state="HTTP $code" ;;
+  esac
+  [[ "$state" == "Delivered" || "$state" == "Failed" ]] && break
+  if (( SECONDS >= deadline )); then
+    echo "curl-test: $txid still $state after ${wait_s}s: no delivery report" >&2
+    exit 1
+  fi
+  echo "curl-test: $txid is $state; waiting for its delivery report"
+  sleep 5
+done
+
+cat "$out"
+echo
+python3 - "$out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+line = "curl-test: delivery %s, code %s %s" % (
+    r["status"], r.get("statusCode", "?"), r.get("statusMeaning", r.get("statusDetails", "")))
+if r.get("action"):
+    line += " (action: %s)" % r["action"]
+print(line)
+sys.exit(0 if r["status"] == "Delivered" else 1)
 PY
