@@ -140,12 +140,12 @@ func start(t testing.TB, bin string, c *certificate) (*Tables, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Stderr = cmd.Stdout // both end up in the pipe below
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("start: %w", err)
 	}
+	cmd.Stderr = cmd.Stdout // the pipe's write end: errors are read with the output
 	if err := cmd.Start(); err != nil {
 		cancel()
 		return nil, fmt.Errorf("start %s: %w", bin, err)

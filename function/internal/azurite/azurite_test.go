@@ -62,3 +62,20 @@ func TestStartTablesAnswersAndStopsWithTheTest(t *testing.T) {
 		t.Fatalf("Azurite still listens on %s after its test ended", addr)
 	}
 }
+
+func TestStartReportsTheOutputOfAnAzuriteThatExits(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "azurite-table")
+	script := "#!/bin/sh\necho 'Exiting due to an unhandled error: listen EADDRINUSE' >&2\nexit 1\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := start(t, bin, nil)
+	if err == nil {
+		t.Fatal("start succeeded with a binary that exits at once")
+	}
+	for _, want := range []string{"exited before it started", "EADDRINUSE"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
