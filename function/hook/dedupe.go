@@ -24,7 +24,7 @@ type Store interface {
 
 // DefaultStoreSize bounds the entries of a MemoryStore made by the hook. At one entry per
 // code and ten minutes at most per entry, it covers over 16 codes a second.
-const DefaultStoreSize = 10000
+const DefaultStoreSize = 4096
 
 // MemoryStore is a Store held in memory, bounded in entries. It is safe for concurrent use.
 type MemoryStore struct {

@@ -20,6 +20,10 @@ import (
 	"okta-acs-sms/function/tablestore"
 )
 
+// memoryDeliveries bounds the in-process delivery records of a local run (no table
+// configured), keeping the handler's memory small under load.
+const memoryDeliveries = 4096
+
 // warmTimeout bounds the background token fetch made after listening.
 const warmTimeout = 30 * time.Second
 
@@ -149,7 +153,8 @@ func (a *app) buildDeliveries(cfg *config, logger *slog.Logger) (*delivery.Recor
 		}
 		store, a.deliveries = s, "table"
 	default:
-		store, a.deliveries = delivery.NewMemoryStore(nil), "memory"
+		store, a.deliveries = delivery.NewMemoryStore(&delivery.MemoryOptions{
+			MaxRecords: memoryDeliveries}), "memory"
 	}
 	return delivery.NewRecorder(store, logger), nil
 }
