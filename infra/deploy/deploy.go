@@ -32,8 +32,10 @@ const (
 	DefaultAttempts     = 20
 	DefaultRetryDelay   = 15 * time.Second
 	DefaultPollInterval = 5 * time.Second
-	defaultARMURL       = "https://management.azure.com"
-	functionsAPIVersion = "2024-04-01"
+	// DefaultFunctionsTimeout is how long ARM may take to list freshly deployed functions.
+	DefaultFunctionsTimeout = 5 * time.Minute
+	defaultARMURL           = "https://management.azure.com"
+	functionsAPIVersion     = "2024-04-01"
 )
 
 // Publisher publishes one package to one app. The zero value of every optional field means
@@ -47,6 +49,8 @@ type Publisher struct {
 	AppID string
 	// Functions are function names to wait for in ARM after the deployment succeeds.
 	Functions []string
+	// FunctionsTimeout bounds that wait (default DefaultFunctionsTimeout).
+	FunctionsTimeout time.Duration
 
 	// Attempts bounds the publish attempts (default DefaultAttempts).
 	Attempts int
@@ -217,6 +221,13 @@ func (p *Publisher) pollInterval() time.Duration {
 		return p.PollInterval
 	}
 	return DefaultPollInterval
+}
+
+func (p *Publisher) functionsTimeout() time.Duration {
+	if p.FunctionsTimeout > 0 {
+		return p.FunctionsTimeout
+	}
+	return DefaultFunctionsTimeout
 }
 
 func (p *Publisher) logger() *slog.Logger {

@@ -131,6 +131,8 @@ func (p *Publisher) waitForFunctions(ctx context.Context) error {
 	}
 	listURL := fmt.Sprintf("%s%s/functions?api-version=%s", p.armURL(), p.AppID,
 		functionsAPIVersion)
+	ctx, cancel := context.WithTimeout(ctx, p.functionsTimeout())
+	defer cancel()
 	for {
 		var list functionList
 		code, err := p.getJSON(ctx, listURL, &list)
@@ -147,8 +149,9 @@ func (p *Publisher) waitForFunctions(ctx context.Context) error {
 		}
 		p.logger().Info("waiting for functions", "missing", strings.Join(missing, ","))
 		if err := p.sleep(ctx, p.pollInterval()); err != nil {
-			return fmt.Errorf("deploy: functions %s not listed (is the package missing"+
-				" their folders?): %w", strings.Join(missing, ","), err)
+			return fmt.Errorf("deploy: functions %s not listed within %s (the deployment"+
+				" succeeded; does the package hold their folders?): %w",
+				strings.Join(missing, ","), p.functionsTimeout(), err)
 		}
 	}
 }

@@ -221,6 +221,8 @@ func (b *builder) deployCode(app *web.WebApp, deps []pulumi.Resource) (pulumi.Re
 			"DEPLOY_PACKAGE":   pulumi.String(b.cfg.PackagePath),
 			"DEPLOY_TENANT_ID": pulumi.String(b.tenantID),
 			"DEPLOY_FUNCTIONS": pulumi.String(strings.Join(required, ",")),
+			// infra builds alone from its own go.sum, whatever the other modules' state.
+			"GOWORK": pulumi.String("off"),
 		},
 		Triggers: pulumi.Array{pulumi.String(b.cfg.PackageSHA256), app.ID()},
 	}, pulumi.DependsOn(deps))

@@ -1,13 +1,9 @@
 package stack
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -250,24 +246,18 @@ func (r *configReader) check(c *Config) {
 	if c.NameSalt != "" && !saltPattern.MatchString(c.NameSalt) {
 		r.fail("nameSalt", "want 1-8 lowercase letters or digits")
 	}
-	sum, err := fileSHA256(c.PackagePath)
-	if err != nil {
+	functions, trigger := []string{"telephony"}, ""
+	if c.DeliveryReports {
+		functions, trigger = append(functions, deliveryFunctionName), deliveryFunctionName
+	}
+	sum, err := inspectPackage(c.PackagePath, functions, trigger)
+	var egErr *eventGridFunctionError
+	switch {
+	case errors.As(err, &egErr):
+		r.fail("packagePath", "%v; build it with `make package` (or set deliveryReports"+
+			" to false for a package without the delivery-report function)", err)
+	case err != nil:
 		r.fail("packagePath", "%v; build it with `make package` first", err)
 	}
 	c.PackageSHA256 = sum
-}
-
-// fileSHA256 is the hex SHA-256 of a file: the code deployment's trigger, so a changed
-// package (and only a changed package) is published again.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("read package: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash package %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

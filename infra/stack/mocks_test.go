@@ -1,8 +1,10 @@
 package stack
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -174,11 +176,55 @@ func baseConfig(t *testing.T) map[string]string {
 	}
 }
 
-// writePackage writes a stand-in package; the program only hashes it.
-func writePackage(t *testing.T, content string) string {
+// zipEntry is one file of a test package.
+type zipEntry struct {
+	name, body string
+	mode       os.FileMode
+}
+
+const eventGridFunctionJSON = `{"bindings":[{"type":"eventGridTrigger","name":"event",` +
+	`"direction":"in"}]}`
+
+// packageEntries is the layout `make package` writes; version changes the handler's bytes.
+func packageEntries(version string) []zipEntry {
+	return []zipEntry{
+		{"host.json", `{"version":"2.0"}`, 0o644},
+		{"handler", "ELF handler " + version, 0o755},
+		{"telephony/function.json", `{"bindings":[{"type":"httpTrigger"}]}`, 0o644},
+		{"deliveryreport/function.json", eventGridFunctionJSON, 0o644},
+		{"deliveries/function.json", `{"bindings":[{"type":"httpTrigger"}]}`, 0o644},
+	}
+}
+
+// writePackage writes a package with the layout `make package` produces.
+func writePackage(t *testing.T, version string) string {
+	t.Helper()
+	return writeZip(t, packageEntries(version))
+}
+
+func writeZip(t *testing.T, entries []zipEntry) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "function.zip")
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, e := range entries {
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
+		h.SetMode(e.mode)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, e.body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -177,7 +177,8 @@ func (b *builder) hookSecret() (pulumi.StringOutput, error) {
 		return pulumi.ToSecret(pulumi.String(b.cfg.HookSecret)).(pulumi.StringOutput), nil
 	}
 	gen, err := local.NewCommand(b.ctx, "hook-secret-generated", &local.CommandArgs{
-		Create: pulumi.String("go run ./cmd/hooksecret"),
+		Create:      pulumi.String("go run ./cmd/hooksecret"),
+		Environment: pulumi.StringMap{"GOWORK": pulumi.String("off")},
 		// Only stderr reaches the console: stdout is the secret itself.
 		Logging: local.LoggingStderr,
 	}, pulumi.AdditionalSecretOutputs([]string{"stdout"}),

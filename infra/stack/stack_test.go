@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -403,11 +404,16 @@ func TestCodeDeploymentRunsAfterAppSettingsAndRolesAndHashTriggersIt(t *testing.
 		"DEPLOY_PACKAGE":   cfg["packagePath"],
 		"DEPLOY_TENANT_ID": testTenant,
 		"DEPLOY_FUNCTIONS": "telephony,deliveryreport",
+		"GOWORK":           "off",
 	}
 	if !reflect.DeepEqual(env, wantEnv) {
 		t.Errorf("environment:\n got %v\nwant %v", env, wantEnv)
 	}
-	sum := sha256.Sum256([]byte("package-v1"))
+	raw, err := os.ReadFile(cfg["packagePath"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(raw)
 	trig := at(d.inputs, "triggers").ArrayValue()
 	if len(trig) != 2 || trig[0].StringValue() != hex.EncodeToString(sum[:]) ||
 		trig[1].StringValue() != appID {
@@ -613,6 +619,57 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestPackageIsCheckedBeforeAnythingIsDeclared(t *testing.T) {
+	full := packageEntries("v1")
+	without := func(name string) []zipEntry {
+		var out []zipEntry
+		for _, e := range full {
+			if e.name != name {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	noExec := append(without("handler"), zipEntry{"handler", "ELF", 0o644})
+	httpOnly := append(without("deliveryreport/function.json"),
+		zipEntry{"deliveryreport/function.json", `{"bindings":[{"type":"httpTrigger"}]}`, 0o644})
+	cases := []struct {
+		name    string
+		entries []zipEntry
+		reports string
+		want    string
+	}{
+		{"no host.json", without("host.json"), "true", "has no host.json"},
+		{"handler not executable", noExec, "true", "handler is not executable"},
+		{"no telephony", without("telephony/function.json"), "false",
+			"has no telephony/function.json"},
+		{"no delivery function with reports on", without("deliveryreport/function.json"),
+			"true", "set deliveryReports to false"},
+		{"delivery function without event grid trigger", httpOnly, "true",
+			"no eventGridTrigger binding"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := baseConfig(t)
+			cfg["packagePath"] = writeZip(t, c.entries)
+			cfg["deliveryReports"] = c.reports
+			r, err := runProgram(t, cfg, "hookSecret")
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want %q", err, c.want)
+			}
+			if len(r.reg) != 0 {
+				t.Errorf("%d resources declared", len(r.reg))
+			}
+		})
+	}
+
+	// Without delivery reports, a package without that function deploys.
+	cfg := baseConfig(t)
+	cfg["packagePath"] = writeZip(t, without("deliveryreport/function.json"))
+	cfg["deliveryReports"] = "false"
+	mustRun(t, cfg)
 }
 
 func TestPlainTextHookSecretIsRefused(t *testing.T) {
