@@ -153,18 +153,22 @@ func withDefaults(cfg OAuthConfig) OAuthConfig {
 }
 
 // checkIssuer accepts only an https URL of an Okta custom authorization server:
-// https://{host}/oauth2/{serverId}, with nothing after the server id.
+// https://{host}/oauth2/{serverId}, with nothing after the server id. Its errors quote the
+// issuer, except when it is unparsable or carries credentials, which are not repeated.
 func checkIssuer(issuer string) error {
 	const example = "use a custom authorization server such as https://acme.okta.com/oauth2/default"
 	u, err := url.Parse(issuer)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", issuer, err)
+		return errors.New("is not a valid URL")
 	}
-	if u.Scheme != "https" || u.Host == "" {
+	if u.User != nil {
+		return fmt.Errorf("%q must not carry credentials", u.Redacted())
+	}
+	if !strings.HasPrefix(issuer, "https://") || u.Host == "" {
 		return fmt.Errorf("%q must be an https:// URL", issuer)
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(issuer, "?") {
-		return fmt.Errorf("%q must not carry credentials, a query or a fragment", issuer)
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return fmt.Errorf("%q must not carry a query or a fragment", issuer)
 	}
 	if strings.HasSuffix(u.Path, "/") && u.Path != "/" {
 		return fmt.Errorf("%q must not end with '/': tokens carry it without one", issuer)

@@ -180,7 +180,8 @@ func TestOAuthChecksEveryClaim(t *testing.T) {
 			c["aud"] = []string{"api://other", hookauthtest.Audience}
 		}, ""},
 		{"no audience", func(c jwt.MapClaims) { delete(c, "aud") }, ReasonWrongAudience},
-		{"other scope only", func(c jwt.MapClaims) { c["scp"] = []string{"openid"} }, ReasonMissingScope},
+		{"other scope only", func(c jwt.MapClaims) { c["scp"] = []string{"openid"} },
+			ReasonMissingScope},
 		{"no scp", func(c jwt.MapClaims) { delete(c, "scp") }, ReasonMissingScope},
 		{"scope among several", func(c jwt.MapClaims) {
 			c["scp"] = []string{"openid", hookauthtest.Scope}
@@ -349,8 +350,9 @@ func TestOAuthColdCacheWithIssuerDownFailsFastThenRecovers(t *testing.T) {
 		// Hanging: the metadata request uses the whole budget; the fallback never starts.
 		{hookauthtest.Hanging, 1, 0, timeout, timeout + 700*time.Millisecond},
 		// Failing and Unreachable: metadata fails, the fallback {issuer}/v1/keys fails.
-		{hookauthtest.Failing, 1, 1, 0, timeout},
-		{hookauthtest.Unreachable, 1, 1, 0, timeout},
+		// (The bound allows for a loaded test machine; the fetch itself ends at timeout.)
+		{hookauthtest.Failing, 1, 1, 0, timeout + 700*time.Millisecond},
+		{hookauthtest.Unreachable, 1, 1, 0, timeout + 700*time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode.String(), func(t *testing.T) {
@@ -398,11 +400,12 @@ func wantUnavailable(t *testing.T, name string, err error) {
 func TestOAuthStopsWaitingWhenTheRequestContextEnds(t *testing.T) {
 	h := newHarness(t, func(c *OAuthConfig) { c.FetchTimeout = 5 * time.Second })
 	h.iss.SetMode(hookauthtest.Hanging)
+	r := bearerRequest(context.Background(), h.valid(t))
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 
-	start := time.Now()
-	err := h.oauth.Authenticate(bearerRequest(ctx, h.valid(t)))
+	err := h.oauth.Authenticate(r.WithContext(ctx))
 	elapsed := time.Since(start)
 	wantUnavailable(t, "request deadline", err)
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -623,6 +626,13 @@ func TestNewOAuthChecksConfig(t *testing.T) {
 		{"no server id", "https://acme.okta.com/oauth2", "api://default", "hook",
 			"is not a custom authorization server"},
 		{"query", custom + "?x=1", "api://default", "hook", "must not carry"},
+		{"empty query", custom + "?", "api://default", "hook", "must not carry"},
+		{"user info", "http://u:pw@acme.okta.com/oauth2/default", "api://default", "hook",
+			`"http://u:xxxxx@acme.okta.com/oauth2/default" must not carry credentials`},
+		{"not a URL", "https://acme okta.com/oauth2/default", "api://default", "hook",
+			"oauth issuer: is not a valid URL"},
+		{"upper-case scheme", "HTTPS://acme.okta.com/oauth2/default", "api://default", "hook",
+			"must be an https:// URL"},
 		{"empty", "", "api://default", "hook", "must be an https:// URL"},
 		{"no audience", custom, "", "hook", "audience is required"},
 		{"no scope", custom, "api://default", "", "scope must be one scope name"},
@@ -638,6 +648,18 @@ func TestNewOAuthChecksConfig(t *testing.T) {
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 			t.Errorf("%s: NewOAuth error = %v; want one containing %q", tt.name, err, tt.wantErr)
 		}
+	}
+}
+
+func TestNewOAuthExplainsWhyTheOrgServerIsRefused(t *testing.T) {
+	_, err := NewOAuth(OAuthConfig{Issuer: "https://acme.okta.com",
+		Audience: "api://default", Scope: "hook"})
+	want := `hookauth: oauth issuer: "https://acme.okta.com" is the org authorization ` +
+		`server, whose access tokens are meant for Okta's own APIs only and must not be ` +
+		`validated by others; use a custom authorization server such as ` +
+		`https://acme.okta.com/oauth2/default`
+	if err == nil || err.Error() != want {
+		t.Errorf("NewOAuth error =\n%v\nwant\n%s", err, want)
 	}
 }
 
