@@ -250,7 +250,7 @@ func refusal(tok *jwt.Token, claims *oktaClaims, err error) error {
 
 	reason := ReasonMalformed
 	switch {
-	case errors.Is(err, jwt.ErrTokenMalformed):
+	case errors.Is(err, jwt.ErrTokenMalformed): // stays ReasonMalformed
 	case tok != nil && tok.Header["alg"] != jwt.SigningMethodRS256.Alg():
 		reason = ReasonAlgorithm
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
