@@ -2,6 +2,7 @@ package hook
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -515,5 +516,44 @@ func TestNewRequiresAuthAndSender(t *testing.T) {
 	}
 	if _, err := New(Options{Auth: hookauth.NewBasic("u", "s")}); err == nil {
 		t.Error("New without Sender succeeded")
+	}
+}
+
+// TestHookAnswersEverySampleAsDocumented pins the answer to each file in sample/.
+func TestHookAnswersEverySampleAsDocumented(t *testing.T) {
+	tests := []struct {
+		file, want string // want: the action status, or the error cause's reason
+		sends      int
+	}{
+		{"request.json", "SUCCESSFUL", 1},
+		{"request-pre-enrollment.json", "SUCCESSFUL", 1},
+		{"request-account-unlock.json", "SUCCESSFUL", 1},
+		{"request-password-reset.json", "SUCCESSFUL", 1},
+		{"request-voice.json", "UNSUPPORTED_CHANNEL", 0},
+		{"request-preview.json", "INVALID_PHONE_NUMBER", 0},
+	}
+	for _, tt := range tests {
+		b, err := os.ReadFile("../../sample/" + tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &fakeSender{}
+		h, _ := newHandler(t, s)
+		w := post(h, string(b), testAuth)
+		var r okta.Response
+		if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || w.Code != 200 {
+			t.Fatalf("%s: %d %s", tt.file, w.Code, w.Body)
+		}
+		got := ""
+		switch {
+		case r.Error != nil && len(r.Error.ErrorCauses) == 1:
+			got = r.Error.ErrorCauses[0].Reason
+		case len(r.Commands) == 1 && len(r.Commands[0].Value) == 1:
+			got = r.Commands[0].Value[0].Status
+		}
+		if got != tt.want || int(s.calls.Load()) != tt.sends {
+			t.Errorf("%s: answer %s, %d sends; want %s, %d", tt.file, w.Body, s.calls.Load(),
+				tt.want, tt.sends)
+		}
 	}
 }

@@ -32,6 +32,12 @@ func main() {
 // shutdown, 2 for a configuration error, 1 for anything else.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) int {
 	start := time.Now()
+
+	// Catch SIGTERM before anything else, so that a stop sent while starting is a clean
+	// shutdown rather than the default kill.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "handler: configuration: %v\n", err)
@@ -67,8 +73,6 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		"startup_ms", float64(time.Since(start).Microseconds())/1000)
 	a.warm(ctx, logger)
 
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
-	defer stop()
 	select {
 	case err := <-served:
 		logger.Error("handler: serve stopped", "error", err.Error())
