@@ -238,7 +238,8 @@ func (f *registerFlags) oauth(env *Env, p pulumiOutputs) (*hooks.OAuth, error) {
 	if o.TokenURL == "" && issuer != "" {
 		o.TokenURL = strings.TrimSuffix(issuer, "/") + "/v1/token"
 	}
-	if o.Scope, err = pick("--scope", o.Scope, "hookScope of --from-pulumi", p.HookScope); err != nil {
+	o.Scope, err = pick("--scope", o.Scope, "hookScope of --from-pulumi", p.HookScope)
+	if err != nil {
 		return nil, err
 	}
 	if o.Scope == "" {
