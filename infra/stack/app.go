@@ -49,7 +49,11 @@ func (b *builder) functionApp(id *managedidentity.UserAssignedIdentity, st *stor
 			ResourceGroupName: b.rg,
 			Name:              app.Name,
 			Properties:        b.appSettings(id, st, ai, kv, acs),
-		})
+		},
+		// The Key Vault reference is first resolved when the settings land: by then the
+		// identity's roles exist (propagation may still lag; the code deployment after
+		// this restarts the app and resolves the references again).
+		pulumi.DependsOn(roles))
 	if err != nil {
 		return nil, fmt.Errorf("declare app settings: %w", err)
 	}
@@ -57,7 +61,7 @@ func (b *builder) functionApp(id *managedidentity.UserAssignedIdentity, st *stor
 	if err != nil {
 		return nil, err
 	}
-	deps := append([]pulumi.Resource{app, settings, kv.secret}, roles...)
+	deps := append(append([]pulumi.Resource{app, settings}, kv.secrets...), roles...)
 	deployed, err := b.deployCode(app, append(deps, hardened...))
 	if err != nil {
 		return nil, err
@@ -157,6 +161,9 @@ func (b *builder) appSettings(id *managedidentity.UserAssignedIdentity, st *stor
 		"DELIVERY_TABLE_ENDPOINT": pulumi.Sprintf("https://%s.table.core.windows.net",
 			st.account.Name),
 		"DELIVERY_TABLE_NAME": pulumi.String(b.cfg.DeliveryTableName),
+	}
+	if b.cfg.HookSecretNext != "" {
+		s["OKTA_BASIC_SECRET_NEXT"] = kv.nextReference
 	}
 	if o := b.cfg.OAuth; o != nil {
 		s["OKTA_HOOK_ISSUER"] = pulumi.String(o.Issuer)

@@ -51,6 +51,8 @@ type Config struct {
 
 	// HookSecret is the Basic secret from config, or "" to have the stack generate one.
 	HookSecret string
+	// HookSecretNext is a second accepted Basic secret, for rotation without downtime.
+	HookSecretNext string
 
 	HookDeadline      string
 	InstanceMemoryMB  int
@@ -140,7 +142,8 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	c.AlwaysReady = r.integer("alwaysReady", defaultAlwaysReady, 0, c.MaximumInstances)
 	c.Location = r.location()
 	c.Sender = r.sender()
-	c.HookSecret = r.hookSecret()
+	c.HookSecret = r.hookSecret("hookSecret")
+	c.HookSecretNext = r.hookSecret("hookSecretNext")
 	c.OAuth = r.oauth()
 	r.check(c)
 	if len(r.errs) > 0 {
@@ -179,16 +182,16 @@ func (r *configReader) sender() string {
 }
 
 // hookSecret validates a configured Basic secret without ever echoing it.
-func (r *configReader) hookSecret() string {
-	v, ok := r.raw("hookSecret")
+func (r *configReader) hookSecret(key string) string {
+	v, ok := r.raw(key)
 	if !ok {
 		return ""
 	}
-	if !r.isSecretKey("hookSecret") {
-		r.fail("hookSecret", "must be stored encrypted: use `pulumi config set --secret hookSecret`")
+	if !r.isSecretKey(key) {
+		r.fail(key, "must be stored encrypted: use `pulumi config set --secret %s`", key)
 	}
 	if len(v) < minHookSecretLength || strings.ContainsAny(v, "\r\n") {
-		r.fail("hookSecret", "want at least %d characters on one line", minHookSecretLength)
+		r.fail(key, "want at least %d characters on one line", minHookSecretLength)
 	}
 	return v
 }

@@ -19,6 +19,7 @@ type Names struct {
 	Container      string
 	Vault          string
 	Secret         string
+	SecretNext     string
 	ACS            string
 	Plan           string
 	App            string
@@ -45,6 +46,7 @@ func NewNames(subscriptionID, project, stack, salt string) Names {
 		Container:      "app-package",
 		Vault:          "kv-sms-" + slug + "-" + suffix,
 		Secret:         "okta-basic-secret",
+		SecretNext:     "okta-basic-secret-next",
 		ACS:            "acs-" + base + "-" + suffix,
 		Plan:           "plan-" + base,
 		App:            "func-" + base + "-" + suffix,

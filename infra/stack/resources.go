@@ -114,12 +114,14 @@ func (b *builder) storage() (*store, error) {
 	return &store{account: acct, container: container}, nil
 }
 
-// vault is the Key Vault with the hook secret and the reference the app settings carry.
+// vault is the Key Vault with the hook secrets and the references the app settings carry.
 type vault struct {
 	vault       *keyvault.Vault
-	secret      *keyvault.Secret
+	secrets     []pulumi.Resource
 	secretValue pulumi.StringOutput
 	reference   pulumi.StringOutput
+	// nextReference is set when a second secret (rotation) is configured.
+	nextReference pulumi.StringOutput
 }
 
 func (b *builder) vault() (*vault, error) {
@@ -143,22 +145,40 @@ func (b *builder) vault() (*vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := keyvault.NewSecret(b.ctx, "hook-secret", &keyvault.SecretArgs{
+	v := &vault{vault: kv, secretValue: value}
+	v.reference, err = v.store(b, "hook-secret", b.names.Secret, value)
+	if err != nil {
+		return nil, err
+	}
+	if next := b.cfg.HookSecretNext; next != "" {
+		nextValue := pulumi.ToSecret(pulumi.String(next)).(pulumi.StringOutput)
+		v.nextReference, err = v.store(b, "hook-secret-next", b.names.SecretNext, nextValue)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// store writes one secret and returns the app-setting reference to it. The reference has no
+// version, so a changed value reaches the app without a settings change.
+func (v *vault) store(b *builder, resName, secretName string,
+	value pulumi.StringOutput) (pulumi.StringOutput, error) {
+	s, err := keyvault.NewSecret(b.ctx, resName, &keyvault.SecretArgs{
 		ResourceGroupName: b.rg,
-		VaultName:         kv.Name,
-		SecretName:        pulumi.String(b.names.Secret),
+		VaultName:         v.vault.Name,
+		SecretName:        pulumi.String(secretName),
 		Properties: &keyvault.SecretPropertiesArgs{
 			Value:       value,
 			ContentType: pulumi.String("text/plain"),
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("declare hook secret: %w", err)
+		return pulumi.StringOutput{}, fmt.Errorf("declare key vault secret %s: %w", resName, err)
 	}
-	// Unversioned, so a rotated secret reaches the app without a settings change.
-	ref := pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%ssecrets/%s)",
-		kv.Properties.VaultUri().ApplyT(withSlash).(pulumi.StringOutput), b.names.Secret)
-	return &vault{vault: kv, secret: secret, secretValue: value, reference: ref}, nil
+	v.secrets = append(v.secrets, s)
+	uri := v.vault.Properties.VaultUri().ApplyT(withSlash).(pulumi.StringOutput)
+	return pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%ssecrets/%s)", uri, secretName), nil
 }
 
 func withSlash(uri string) string {

@@ -372,6 +372,37 @@ func TestAppSettingsAreExactAndReferenceKeyVaultOnly(t *testing.T) {
 	if strings.Contains(dump(in), testSecret) {
 		t.Fatal("the hook secret appears in the app settings")
 	}
+	assertDeps(t, r, "app-settings", "role-vault-secrets", "role-storage-blob",
+		"role-storage-table", "role-acs", "role-insights")
+}
+
+func TestSecondSecretIsReferencedForRotation(t *testing.T) {
+	cfg := baseConfig(t)
+	next := "n3xt-n3xt-n3xt-n3xt-n3xt-n3xt-n3xt-n3xt"
+	cfg["hookSecretNext"] = next
+	r, err := runProgram(t, cfg, "hookSecret", "hookSecretNext")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s := r.res("hook-secret-next").inputs
+	value := at(s, "properties").ObjectValue()["value"]
+	if str(s, "secretName") != "okta-basic-secret-next" || !value.IsSecret() ||
+		value.SecretValue().Element.StringValue() != next {
+		t.Errorf("next secret inputs %v", s)
+	}
+	props := at(r.res("app-settings").inputs, "properties").ObjectValue()
+	want := "@Microsoft.KeyVault(SecretUri=https://" + testNames.Vault +
+		".vault.azure.net/secrets/okta-basic-secret-next)"
+	if got := props["OKTA_BASIC_SECRET_NEXT"]; !got.IsString() || got.StringValue() != want {
+		t.Errorf("OKTA_BASIC_SECRET_NEXT = %v", got)
+	}
+	// The published header stays the current secret's.
+	v, _ := r.output("hookAuthorization")
+	if v != "Basic "+base64.StdEncoding.EncodeToString([]byte("okta:"+testSecret)) {
+		t.Errorf("hookAuthorization = %v", v)
+	}
+	assertDeps(t, r, "deploy-code", "hook-secret", "hook-secret-next")
 }
 
 func TestCommunicationServiceIsGlobalWithConfiguredDataLocation(t *testing.T) {
