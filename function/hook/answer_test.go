@@ -16,7 +16,8 @@ func TestDecideGivesTheExactAnswerBytes(t *testing.T) {
 		r    result
 		want string
 	}{
-		{"sent", result{receipt: sms.Receipt{MessageID: "Outgoing_1", Provider: "ACS", Attempts: 2},
+		{"sent", result{
+			receipt:  sms.Receipt{MessageID: "Outgoing_1", Provider: "ACS", Attempts: 2},
 			provider: "ACS", latency: 412 * time.Millisecond},
 			`{"commands":[{"type":"com.okta.telephony.action","value":[{"status":"SUCCESSFUL",` +
 				`"provider":"ACS","transactionId":"Outgoing_1",` +
@@ -24,7 +25,8 @@ func TestDecideGivesTheExactAnswerBytes(t *testing.T) {
 		{"rejected", result{err: &sms.Error{Kind: sms.KindRejected, Status: 400, Attempts: 1},
 			provider: "ACS", latency: 80 * time.Millisecond},
 			`{"commands":[{"type":"com.okta.telephony.action","value":[{"status":"FAILED",` +
-				`"provider":"ACS","transactionMetadata":"reason=rejected;attempts=1;latencyMs=80;` +
+				`"provider":"ACS",` +
+				`"transactionMetadata":"reason=rejected;attempts=1;latencyMs=80;` +
 				`status=400"}]}]}` + "\n"},
 		{"deadline", result{err: &sms.Error{Kind: sms.KindUnavailable, Attempts: 3,
 			Err: fmt.Errorf("x: %w", context.DeadlineExceeded)}, provider: "ACS",
@@ -57,7 +59,8 @@ func TestFailureOutcome(t *testing.T) {
 		{&sms.Error{Kind: sms.KindRejected}, OutcomeFailedRejected},
 		{&sms.Error{Kind: sms.KindAuth}, OutcomeFailedAuth},
 		{&sms.Error{Kind: sms.KindUnavailable}, OutcomeFailedUnavailable},
-		{&sms.Error{Kind: sms.KindUnavailable, Err: context.DeadlineExceeded}, OutcomeFailedDeadline},
+		{&sms.Error{Kind: sms.KindUnavailable, Err: context.DeadlineExceeded},
+			OutcomeFailedDeadline},
 		{fmt.Errorf("wrapped: %w", errPanic), OutcomeFailedInternal},
 		{errors.New("other"), OutcomeFailedUnavailable},
 	}

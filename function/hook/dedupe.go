@@ -16,7 +16,8 @@ type Store interface {
 	// entry has expired) Claim returns claimed=true, and the caller must call Complete exactly
 	// once. Otherwise Claim returns the first caller's answer, waiting while that caller is
 	// still working, until ctx ends (then it returns ctx's error).
-	Claim(ctx context.Context, eventID string, ttl time.Duration) (a Answer, claimed bool, err error)
+	Claim(ctx context.Context, eventID string, ttl time.Duration) (
+		a Answer, claimed bool, err error)
 
 	// Complete records the answer for an eventID the caller claimed and wakes its waiters.
 	Complete(eventID string, a Answer)

@@ -95,7 +95,8 @@ func newHandler(t *testing.T, s sms.Sender, opts ...func(*Options)) (*Handler, *
 		Auth:     hookauth.NewBasic(testUser, testSecret, testNext),
 		Sender:   s,
 		Provider: "ACS",
-		Logger:   slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewJSONHandler(logs,
+			&slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, f := range opts {
 		f(&o)

@@ -134,7 +134,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			c.panicked = fmt.Sprint(p)
 			if !c.written {
-				a := decide(result{err: errPanic, provider: h.provider, latency: time.Since(start)})
+				a := decide(result{err: errPanic, provider: h.provider,
+					latency: time.Since(start)})
 				c.answer(a)
 				writeJSON(w, http.StatusOK, a.Response)
 			}
@@ -177,7 +178,8 @@ func (h *Handler) admit(r *http.Request, c *call) (int, okta.Response, *okta.Req
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
 			c.outcome = "body_too_large"
-			return http.StatusRequestEntityTooLarge, okta.ErrorResponse("Request body too large"), nil
+			return http.StatusRequestEntityTooLarge,
+				okta.ErrorResponse("Request body too large"), nil
 		}
 		c.outcome, c.err = "bad_request", err
 		return http.StatusBadRequest, okta.ErrorResponse("Request body could not be read"), nil

@@ -65,7 +65,8 @@ func TestHookAuthentication(t *testing.T) {
 			}
 			continue
 		}
-		if got, want := w.Body.String(), `{"error":{"errorSummary":"Unauthorized"}}`+"\n"; got != want {
+		want := `{"error":{"errorSummary":"Unauthorized"}}` + "\n"
+		if got := w.Body.String(); got != want {
 			t.Errorf("%s: body %s; want %s", tt.name, got, want)
 		}
 		if s.calls.Load() != 0 {
@@ -94,7 +95,8 @@ func TestHookAnswers503WhenAuthenticationIsUnavailable(t *testing.T) {
 
 func TestHookNeverSendsForVoiceSpellings(t *testing.T) {
 	want := `{"error":{"errorSummary":"This provider sends text messages only.","errorCauses":[` +
-		`{"errorSummary":"This provider sends text messages only.","reason":"UNSUPPORTED_CHANNEL",` +
+		`{"errorSummary":"This provider sends text messages only.",` +
+		`"reason":"UNSUPPORTED_CHANNEL",` +
 		`"locationType":"body","location":"data.messageProfile.deliveryChannel",` +
 		`"domain":"external-service"}]}}` + "\n"
 	for _, ch := range []any{"CALL", "call", "Voice", "voice call", "VOICE", "Voice Call", "",
@@ -354,7 +356,8 @@ func TestHookGivesTheSenderADeadlineBeforeTheAnswerIsDue(t *testing.T) {
 	if elapsed >= 2500*time.Millisecond {
 		t.Errorf("answered after %v", elapsed)
 	}
-	if a.Status != "FAILED" || !strings.HasPrefix(a.TransactionMetadata, "reason=deadline;attempts=2;") {
+	if a.Status != "FAILED" ||
+		!strings.HasPrefix(a.TransactionMetadata, "reason=deadline;attempts=2;") {
 		t.Errorf("action = %+v", a)
 	}
 }
@@ -459,7 +462,8 @@ func TestHookMarksAdminPreviewInTheLogAndRefusesItsPlaceholderNumber(t *testing.
 	s := &fakeSender{}
 	h, logs := newHandler(t, s)
 	w := post(h, string(b), testAuth)
-	if !strings.Contains(w.Body.String(), `"reason":"INVALID_PHONE_NUMBER"`) || s.calls.Load() != 0 {
+	if !strings.Contains(w.Body.String(), `"reason":"INVALID_PHONE_NUMBER"`) ||
+		s.calls.Load() != 0 {
 		t.Errorf("preview answer %s, %d sends", w.Body, s.calls.Load())
 	}
 	if l := logs.lines(t); len(l) != 1 || l[0]["preview"] != true || l[0]["phone"] != "***10" {

@@ -18,7 +18,8 @@ func (h *Handler) send(ctx context.Context, start time.Time, m sms.Message) (sms
 	// NOTE: the send is not cancelled when Okta's connection goes away. Once a text may be
 	// on its way, finishing the call gives a clean log line and a remembered answer for a
 	// repeat, where cancelling would leave both unknown.
-	sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), start.Add(h.deadline-h.margin))
+	sendBy := start.Add(h.deadline - h.margin)
+	sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), sendBy)
 	type sent struct {
 		rc  sms.Receipt
 		err error

@@ -25,7 +25,8 @@ func TestResponseMarshalGolden(t *testing.T) {
 			"failed",
 			Failed("ACS", "reason=unavailable;attempts=3;latencyMs=2350"),
 			`{"commands":[{"type":"com.okta.telephony.action","value":[{"status":"FAILED",` +
-				`"provider":"ACS","transactionMetadata":"reason=unavailable;attempts=3;latencyMs=2350"}]}]}` +
+				`"provider":"ACS",` +
+				`"transactionMetadata":"reason=unavailable;attempts=3;latencyMs=2350"}]}]}` +
 				"\n",
 		},
 		{

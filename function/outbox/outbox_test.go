@@ -70,7 +70,8 @@ func TestOutboxConcurrentSendsWriteWholeLines(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			body := strings.Repeat("x", 1000) + fmt.Sprint(i)
-			if _, err := o.Send(context.Background(), sms.Message{To: "+15555551212", Body: body}); err != nil {
+			m := sms.Message{To: "+15555551212", Body: body}
+			if _, err := o.Send(context.Background(), m); err != nil {
 				t.Error(err)
 			}
 		})

@@ -178,7 +178,8 @@ func parseAuth(c *config, getenv func(string) string) error {
 
 func parseACS(c *config, getenv func(string) string) error {
 	c.ACSConnection, c.ACSEndpoint = getenv(envACSConn), strings.TrimSpace(getenv(envACSEndpoint))
-	c.ACSSender, c.AzureClientID = strings.TrimSpace(getenv(envACSSender)), getenv(envAzureClientID)
+	c.ACSSender = strings.TrimSpace(getenv(envACSSender))
+	c.AzureClientID = getenv(envAzureClientID)
 	switch {
 	case c.ACSConnection != "" && c.ACSEndpoint != "":
 		return &settingError{envACSEndpoint, "set together with " + envACSConn +

@@ -27,7 +27,8 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "  client latency:  p50 %v  p90 %v  p99 %v  max %v\n",
 			pct(res.latencies, 50), pct(res.latencies, 90), pct(res.latencies, 99),
 			pct(res.latencies, 100))
-		fmt.Fprintf(w, "  handler latency: p50 %v  p90 %v  p99 %v  max %v  (as logged, %d calls)\n",
+		fmt.Fprintf(w, "  handler latency: p50 %v  p90 %v  p99 %v  max %v  "+
+			"(as logged, %d calls)\n",
 			pct(res.handler, 50), pct(res.handler, 90), pct(res.handler, 99),
 			pct(res.handler, 100), len(res.handler))
 		if res.firstErr != "" {

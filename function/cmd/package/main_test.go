@@ -111,9 +111,10 @@ func TestFunctionAppFilesMatchTheHandler(t *testing.T) {
 		Extensions      struct{ HTTP struct{ RoutePrefix string } }
 	}
 	readJSON(t, "../../host.json", &host)
-	if host.Version != "2.0" || host.CustomHandler.Description.DefaultExecutablePath != "handler" ||
-		!host.CustomHandler.EnableForwardingHTTPRequest ||
-		host.ExtensionBundle.Version != "[4.*, 5.0.0)" || host.Extensions.HTTP.RoutePrefix != "api" {
+	ch := host.CustomHandler
+	if host.Version != "2.0" || ch.Description.DefaultExecutablePath != "handler" ||
+		!ch.EnableForwardingHTTPRequest || host.ExtensionBundle.Version != "[4.*, 5.0.0)" ||
+		host.Extensions.HTTP.RoutePrefix != "api" {
 		t.Errorf("host.json = %+v", host)
 	}
 
