@@ -127,7 +127,7 @@ func (h *Handler) Drain(ctx context.Context) error {
 // body is not a hook request, and otherwise 200 with Okta's contract.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{invocationID: r.Header.Get(InvocationHeader)}
+	c := &call{invocationID: clip(r.Header.Get(InvocationHeader))}
 	defer func() {
 		// A panic must still give Okta an answer in its contract, or Okta waits and then
 		// falls back anyway; FAILED says so at once.

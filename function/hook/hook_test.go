@@ -454,6 +454,20 @@ func TestHookLogLineHoldsCorrelationAndNoSecrets(t *testing.T) {
 	}
 }
 
+func TestHookClipsLongRequestValuesInItsLogLine(t *testing.T) {
+	long := strings.Repeat("é", 300)
+	h, logs := newHandler(t, &fakeSender{})
+	post(h, sample(t, map[string]any{"deliveryChannel": long}, map[string]any{
+		"eventId": long, "requestType": long}), testAuth, InvocationHeader, long)
+	l := logs.lines(t)
+	want := strings.Repeat("é", 50) + "..."
+	for _, k := range []string{"event_id", "request_type", "channel", "invocation_id"} {
+		if l[0][k] != want {
+			t.Errorf("log %s = %q; want %q", k, l[0][k], want)
+		}
+	}
+}
+
 func TestHookMarksAdminPreviewInTheLogAndRefusesItsPlaceholderNumber(t *testing.T) {
 	b, err := os.ReadFile("../../sample/request-preview.json")
 	if err != nil {

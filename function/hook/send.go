@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"okta-acs-sms/function/okta"
@@ -106,8 +107,8 @@ type call struct {
 
 func (c *call) request(req *okta.Request) {
 	mp := req.Data.MessageProfile
-	c.eventID, c.requestType, c.preview = req.EventID, req.RequestType, req.IsPreview()
-	c.channel = mp.DeliveryChannel
+	c.eventID, c.requestType, c.preview = clip(req.EventID), clip(req.RequestType), req.IsPreview()
+	c.channel = clip(mp.DeliveryChannel)
 	if n, err := sms.NormalizeE164(mp.PhoneNumber); err == nil {
 		c.phone = sms.MaskPhone(n)
 	} else if mp.PhoneNumber != "" {
@@ -118,6 +119,17 @@ func (c *call) request(req *okta.Request) {
 func (c *call) answer(a Answer) {
 	c.outcome, c.messageID, c.attempts, c.text = string(a.Outcome), a.MessageID, a.Attempts, a.Text
 	c.detail = a.Detail
+}
+
+// maxLogField bounds a request value copied into the log line: the body may be 64 KiB of
+// anything, and a log line is no place for it.
+const maxLogField = 100
+
+func clip(s string) string {
+	if len(s) <= maxLogField {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxLogField], "") + "..."
 }
 
 // log writes the one line of a hook call.
