@@ -11,6 +11,8 @@
 package hooks
 
 import (
+	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -203,10 +205,15 @@ func CheckPrivateKey(pemText string) error {
 		}
 		return nil
 	case "PRIVATE KEY":
-		if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
+		key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
 			return fmt.Errorf("private key: %w", err)
 		}
-		return nil
+		switch key.(type) {
+		case *rsa.PrivateKey, *ecdsa.PrivateKey:
+			return nil
+		}
+		return fmt.Errorf("private key: %T is not RSA or EC", key)
 	}
 	return fmt.Errorf("private key: PEM type %q is not PKCS#1 (RSA PRIVATE KEY) or PKCS#8 "+
 		"(PRIVATE KEY)", block.Type)

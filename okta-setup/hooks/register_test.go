@@ -302,3 +302,34 @@ func TestAPIErrorsCarryCodeSummaryAndRequestID(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanRegister(t *testing.T) {
+	ours := Hook{ID: "cal1", Name: "ACS SMS", Status: StatusInactive}
+	oursActive := Hook{ID: "cal1", Name: "ACS SMS", Status: StatusActive}
+	other := Hook{ID: "cal2", Name: "Twilio", Status: StatusActive}
+	idle := Hook{ID: "cal3", Name: "Old", Status: StatusInactive}
+	tests := []struct {
+		name     string
+		hooks    []Hook
+		force    bool
+		want     Plan
+		conflict bool
+	}{
+		{"empty org: create", nil, false, Plan{}, false},
+		{"ours active: replace", []Hook{oursActive, idle}, false,
+			Plan{Existing: &oursActive}, false},
+		{"ours inactive, other active: refuse", []Hook{ours, other}, false, Plan{}, true},
+		{"ours inactive, other active, force", []Hook{ours, other}, true,
+			Plan{Existing: &ours, Deactivate: []Hook{other}}, false},
+		{"other active, force: create", []Hook{other, idle}, true,
+			Plan{Deactivate: []Hook{other}}, false},
+	}
+	for _, tt := range tests {
+		got, err := PlanRegister(tt.hooks, "ACS SMS", tt.force)
+		var conflict *ActiveConflictError
+		if !reflect.DeepEqual(got, tt.want) || errors.As(err, &conflict) != tt.conflict {
+			t.Errorf("%s: plan %+v, err %v; want %+v, conflict %v", tt.name, got, err,
+				tt.want, tt.conflict)
+		}
+	}
+}

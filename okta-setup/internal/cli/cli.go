@@ -24,6 +24,9 @@ const (
 	ExitUsage = 2
 )
 
+// runTimeout bounds one command run.
+const runTimeout = 10 * time.Minute
+
 // Env is everything a run reads from and writes to the outside world.
 type Env struct {
 	Args            []string // without the program name
@@ -82,6 +85,10 @@ func Run(ctx context.Context, env Env) int {
 		return ExitUsage
 	}
 
+	// Every wait inside is bounded already (connect, TLS, headers, rate-limit resets);
+	// this bounds the whole run, e.g. a body that trickles in forever.
+	ctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
 	err := cmd.run(ctx, &env, env.Args[1:])
 	var ue *usageError
 	switch {

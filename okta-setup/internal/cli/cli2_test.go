@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -323,5 +328,32 @@ func TestStatusListsHooksWithoutSecrets(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "fk-secret-1") || strings.Contains(r.stdout, "b2t0YT") {
 		t.Error("status shows a secret")
+	}
+}
+
+func TestStatusWithServiceAppKeyAsPEMTextAsksOnlyReadScope(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := oktatest.New(t, "")
+	srv.ClientID, srv.PublicKey = "0oaReader", &key.PublicKey
+	srv.GrantedScopes = []string{"okta.inlineHooks.read"}
+	env := map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_CLIENT_ID": "0oaReader",
+		"OKTA_PRIVATE_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY",
+			Bytes: der}))}
+
+	r := runCLI(t, srv, env, "", "status")
+
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	form, _ := url.ParseQuery(string(srv.Requests()[0].Body))
+	if got := form.Get("scope"); got != "okta.inlineHooks.read" {
+		t.Errorf("requested scope %q; want okta.inlineHooks.read only", got)
 	}
 }

@@ -57,6 +57,10 @@ func runTest(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !h.Active() {
+		fmt.Fprintf(env.Stdout, "note: %q is %s: Okta does not call it for real sign-ins\n",
+			h.Name, h.Status)
+	}
 	fmt.Fprintf(env.Stdout, "sending a real SMS to %s through %q (%s, %s), eventId %s\n",
 		hooks.MaskPhone(f.phone), h.Name, h.ID, h.URI, req.EventID)
 	a, err := cl.Execute(ctx, h.ID, req)
