@@ -122,7 +122,7 @@ func usage(w io.Writer) {
 
 // newFlags returns a flag set whose errors come back as usage errors, not printed
 // half-way; -h prints the flags to stdout.
-func newFlags(env *Env, name string) *flag.FlagSet {
+func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("okta-setup "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}

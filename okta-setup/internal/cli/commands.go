@@ -44,7 +44,7 @@ func (f *registerFlags) printPlan(env *Env, spec hooks.Spec) error {
 
 func runStatus(ctx context.Context, env *Env, args []string) error {
 	var c common
-	fs := newFlags(env, "status")
+	fs := newFlags("status")
 	c.bind(fs, false)
 	if err := parse(env, fs, args); err != nil {
 		return err
@@ -127,7 +127,7 @@ func (c *common) targetLabel() string {
 }
 
 func lifecycleFlags(env *Env, name string, c *common, args []string) error {
-	fs := newFlags(env, name)
+	fs := newFlags(name)
 	c.bind(fs, true)
 	fs.StringVar(&c.id, "id", "", "hook id (cal...), instead of --name")
 	if err := parse(env, fs, args); err != nil {

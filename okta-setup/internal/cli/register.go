@@ -25,7 +25,7 @@ type registerFlags struct {
 
 func runRegister(ctx context.Context, env *Env, args []string) error {
 	var f registerFlags
-	fs := newFlags(env, "register")
+	fs := newFlags("register")
 	f.bind(fs, true)
 	fs.StringVar(&f.hookURL, "hook-url", "", "the function's telephony URL, https "+
 		"(default hookUrl of --from-pulumi)")

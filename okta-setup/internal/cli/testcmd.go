@@ -20,7 +20,7 @@ type testFlags struct {
 // The function really sends the text, so it is confirmed first.
 func runTest(ctx context.Context, env *Env, args []string) error {
 	var f testFlags
-	fs := newFlags(env, "test")
+	fs := newFlags("test")
 	f.bind(fs, true)
 	fs.StringVar(&f.id, "id", "", "hook id (cal...), instead of --name")
 	fs.StringVar(&f.phone, "phone", "", "E.164 number to text, e.g. +15555551234 (a real SMS)")
