@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -137,29 +138,50 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 // private_key_jwt OAuth hook. ID is what a hook's hookKeyId names; KeyID is the kid of
 // its public key, which the OAuth client must trust.
 type HookKey struct {
-	ID, KeyID, Name string
+	ID    string `json:"id"`
+	KeyID string `json:"keyId"`
+	Name  string `json:"name"`
 }
 
 // HookKey returns the hook key called name, creating it when there is none. created says
 // which happened.
+//
+// NOTE: the hook key answer is read from the raw body, not the SDK model: Okta's own
+// example (and so possibly Okta) sends "isUsed" as the string "false", which the SDK's
+// bool field cannot decode.
 func (c *Client) HookKey(ctx context.Context, name string) (key HookKey, created bool,
 	err error) {
 	ctx = withRecord(ctx)
-	keys, resp, err := c.api.HookKeyAPI.ListHookKeys(ctx).Execute()
-	if err != nil {
-		return HookKey{}, false, c.fail(ctx, "list hook keys", resp, err)
+	_, resp, err := c.api.HookKeyAPI.ListHookKeys(ctx).Execute()
+	var keys []HookKey
+	if err := c.decodeRaw(ctx, "list hook keys", resp, err, &keys); err != nil {
+		return HookKey{}, false, err
 	}
 	for _, k := range keys {
-		if k.GetName() == name {
-			return HookKey{ID: k.GetId(), KeyID: k.GetKeyId(), Name: k.GetName()}, false, nil
+		if k.Name == name {
+			return k, false, nil
 		}
 	}
 
 	req := okta.NewKeyRequest()
 	req.SetName(name)
-	k, resp, err := c.api.HookKeyAPI.CreateHookKey(ctx).KeyRequest(*req).Execute()
-	if err != nil {
-		return HookKey{}, false, c.fail(ctx, "create hook key", resp, err)
+	_, resp, err = c.api.HookKeyAPI.CreateHookKey(ctx).KeyRequest(*req).Execute()
+	if err := c.decodeRaw(ctx, "create hook key", resp, err, &key); err != nil {
+		return HookKey{}, false, err
 	}
-	return HookKey{ID: k.GetId(), KeyID: k.GetKeyId(), Name: k.GetName()}, true, nil
+	return key, true, nil
+}
+
+// decodeRaw decodes a successful answer's raw body into v, whether or not the SDK could
+// decode it into its own model.
+func (c *Client) decodeRaw(ctx context.Context, op string, resp *okta.APIResponse,
+	err error, v interface{}) error {
+	if resp == nil || resp.Response == nil || resp.StatusCode >= 300 {
+		return c.fail(ctx, op, resp, err)
+	}
+	body := rawBody(resp, err)
+	if jerr := json.Unmarshal(body, v); jerr != nil {
+		return fmt.Errorf("%s: decode answer: %w", op, jerr)
+	}
+	return nil
 }

@@ -190,7 +190,8 @@ func (s *Server) listKeys(w http.ResponseWriter, _ *http.Request) {
 
 func keyView(k Key) map[string]interface{} {
 	return map[string]interface{}{"id": k.ID, "keyId": k.KeyID, "name": k.Name,
-		"isUsed": false, "created": "2026-12-04T10:00:00.000Z",
+		// A string, as in Okta's own example of this answer.
+		"isUsed": "false", "created": "2026-12-04T10:00:00.000Z",
 		"lastUpdated": "2026-12-04T10:00:00.000Z"}
 }
 
