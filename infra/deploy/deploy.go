@@ -34,8 +34,10 @@ const (
 	DefaultPollInterval = 5 * time.Second
 	// DefaultFunctionsTimeout is how long ARM may take to list freshly deployed functions.
 	DefaultFunctionsTimeout = 5 * time.Minute
-	defaultARMURL           = "https://management.azure.com"
-	functionsAPIVersion     = "2024-04-01"
+	// DefaultProbeAttempts at DefaultPollInterval give a new app three minutes to answer.
+	DefaultProbeAttempts = 36
+	defaultARMURL        = "https://management.azure.com"
+	functionsAPIVersion  = "2024-04-01"
 )
 
 // Publisher publishes one package to one app. The zero value of every optional field means
@@ -51,6 +53,12 @@ type Publisher struct {
 	Functions []string
 	// FunctionsTimeout bounds that wait (default DefaultFunctionsTimeout).
 	FunctionsTimeout time.Duration
+	// ProbeURL, when set, is the hook URL that must answer an unauthenticated POST with 401
+	// once the deployment is done: proof that the handler started with its settings (an
+	// unresolved Key Vault reference, for one, stops it at start).
+	ProbeURL string
+	// ProbeAttempts bounds the probes, PollInterval apart (default DefaultProbeAttempts).
+	ProbeAttempts int
 
 	// Attempts bounds the publish attempts (default DefaultAttempts).
 	Attempts int
@@ -143,6 +151,11 @@ func (p *Publisher) Publish(ctx context.Context, pkg []byte) (*Deployment, error
 			return nil, err
 		}
 	}
+	if p.ProbeURL != "" {
+		if err := p.probe(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
 }
 
@@ -228,6 +241,13 @@ func (p *Publisher) functionsTimeout() time.Duration {
 		return p.FunctionsTimeout
 	}
 	return DefaultFunctionsTimeout
+}
+
+func (p *Publisher) probeAttempts() int {
+	if p.ProbeAttempts > 0 {
+		return p.ProbeAttempts
+	}
+	return DefaultProbeAttempts
 }
 
 func (p *Publisher) logger() *slog.Logger {

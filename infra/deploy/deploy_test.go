@@ -398,6 +398,58 @@ func TestPublishReportsFunctionsThatNeverAppear(t *testing.T) {
 	}
 }
 
+func TestPublishProbesTheHookWithoutCredentialsUntil401(t *testing.T) {
+	k, srv := newKudu(t)
+	k.publish = []reply{accepted("p1")}
+	k.records["p1"] = []reply{record("p1", StatusSuccess, true, "")}
+	var mu sync.Mutex
+	var probes []int
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Header.Get("Authorization") != "" {
+			t.Errorf("probe sent credentials to the hook")
+		}
+		if r.Method != http.MethodPost || r.URL.Path != "/api/telephony" ||
+			r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("probe %s %s %s", r.Method, r.URL.Path, r.Header.Get("Content-Type"))
+		}
+		codes := []int{http.StatusServiceUnavailable, http.StatusNotFound,
+			http.StatusUnauthorized}
+		code := codes[min(len(probes), len(codes)-1)]
+		probes = append(probes, code)
+		w.WriteHeader(code)
+	}))
+	defer hook.Close()
+	p := newPublisher(srv, &fakeCredential{}, &sleeps{})
+	p.ProbeURL = hook.URL + "/api/telephony"
+
+	if _, err := p.Publish(context.Background(), pkg); err != nil {
+		t.Fatal(err)
+	}
+	if len(probes) != 3 {
+		t.Errorf("probes = %v, want 3 ending in 401", probes)
+	}
+}
+
+func TestPublishFailsWhenTheHookNeverAnswers(t *testing.T) {
+	k, srv := newKudu(t)
+	k.publish = []reply{accepted("p2")}
+	k.records["p2"] = []reply{record("p2", StatusSuccess, true, "")}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer hook.Close()
+	p := newPublisher(srv, &fakeCredential{}, &sleeps{})
+	p.ProbeURL = hook.URL + "/api/telephony"
+	p.ProbeAttempts = 4
+
+	_, err := p.Publish(context.Background(), pkg)
+	if err == nil || !strings.Contains(err.Error(), "after 4 tries (last: HTTP 500)") {
+		t.Fatalf("error = %v", err)
+	}
+}
+
 func TestPublishFailsFastWhenSignInFails(t *testing.T) {
 	k, srv := newKudu(t)
 	cred := &fakeCredential{err: errors.New("run az login")}

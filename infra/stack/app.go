@@ -228,6 +228,7 @@ func (b *builder) deployCode(app *web.WebApp, deps []pulumi.Resource) (pulumi.Re
 			"DEPLOY_PACKAGE":   pulumi.String(b.cfg.PackagePath),
 			"DEPLOY_TENANT_ID": pulumi.String(b.tenantID),
 			"DEPLOY_FUNCTIONS": pulumi.String(strings.Join(required, ",")),
+			"DEPLOY_PROBE_URL": hookURL(app),
 			// infra builds alone from its own go.sum, whatever the other modules' state.
 			"GOWORK": pulumi.String("off"),
 		},
@@ -237,6 +238,11 @@ func (b *builder) deployCode(app *web.WebApp, deps []pulumi.Resource) (pulumi.Re
 		return nil, fmt.Errorf("declare code deployment: %w", err)
 	}
 	return cmd, nil
+}
+
+// hookURL is the telephony hook's public URL.
+func hookURL(app *web.WebApp) pulumi.StringOutput {
+	return pulumi.Sprintf("https://%s/api/telephony", app.DefaultHostName)
 }
 
 // scmHost is the deployment (Kudu) host of a site: ".scm" after the first DNS label, which

@@ -114,7 +114,7 @@ func (b *builder) build() (Outputs, error) {
 // outputs are what okta-setup and scripts/curl-test.sh read from the stack.
 func (b *builder) outputs(fn *functionApp, kv *vault) Outputs {
 	out := Outputs{
-		"hookUrl":           pulumi.Sprintf("https://%s/api/telephony", fn.app.DefaultHostName),
+		"hookUrl":           hookURL(fn.app),
 		"appName":           fn.app.Name,
 		"resourceGroupName": b.rg,
 		"keyVaultName":      kv.vault.Name,

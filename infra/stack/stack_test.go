@@ -435,6 +435,7 @@ func TestCodeDeploymentRunsAfterAppSettingsAndRolesAndHashTriggersIt(t *testing.
 		"DEPLOY_PACKAGE":   cfg["packagePath"],
 		"DEPLOY_TENANT_ID": testTenant,
 		"DEPLOY_FUNCTIONS": "telephony,deliveryreport",
+		"DEPLOY_PROBE_URL": "https://" + testNames.App + ".azurewebsites.net/api/telephony",
 		"GOWORK":           "off",
 	}
 	if !reflect.DeepEqual(env, wantEnv) {

@@ -7,7 +7,8 @@
 //
 // Settings (flags override the environment): DEPLOY_SCM_HOST, DEPLOY_PACKAGE,
 // DEPLOY_TENANT_ID, DEPLOY_APP_ID and DEPLOY_FUNCTIONS (comma-separated functions to wait
-// for in ARM; needs DEPLOY_APP_ID), DEPLOY_TIMEOUT (default 20m).
+// for in ARM; needs DEPLOY_APP_ID), DEPLOY_PROBE_URL (the hook URL, which must then answer an
+// unauthenticated POST with 401), DEPLOY_TIMEOUT (default 20m).
 //
 // It signs in with azidentity's DefaultAzureCredential (environment, workload identity,
 // managed identity, Azure CLI), or with a client secret when Pulumi's ARM_CLIENT_ID,
@@ -38,6 +39,7 @@ type options struct {
 	tenantID  string
 	appID     string
 	functions []string
+	probeURL  string
 	timeout   time.Duration
 }
 
@@ -65,6 +67,8 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	fs.StringVar(&o.tenantID, "tenant", getenv("DEPLOY_TENANT_ID"), "Entra tenant id")
 	fs.StringVar(&o.appID, "app-id", getenv("DEPLOY_APP_ID"), "app's ARM resource id")
 	functions := fs.String("functions", getenv("DEPLOY_FUNCTIONS"), "functions to wait for")
+	fs.StringVar(&o.probeURL, "probe-url", getenv("DEPLOY_PROBE_URL"),
+		"hook URL that must answer 401 without credentials")
 	timeout := fs.String("timeout", getenv("DEPLOY_TIMEOUT"), "give up after (default 20m)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -89,6 +93,8 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 		return nil, errors.New("package: required (the zip from `make package`)")
 	case len(o.functions) > 0 && o.appID == "":
 		return nil, errors.New("app-id: required to wait for functions")
+	case o.probeURL != "" && !strings.HasPrefix(o.probeURL, "https://"):
+		return nil, errors.New("probe-url: want an https URL")
 	}
 	return o, nil
 }
@@ -125,6 +131,7 @@ func run(ctx context.Context, o *options, log *slog.Logger, cred credentialFunc)
 		Credential: c,
 		AppID:      o.appID,
 		Functions:  o.functions,
+		ProbeURL:   o.probeURL,
 		Logger:     log,
 	}
 	log.Info("publishing", "scm_host", o.scmHost, "package", o.pkg, "bytes", len(pkg))

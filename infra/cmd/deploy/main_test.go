@@ -24,6 +24,7 @@ func TestOptionsComeFromTheEnvironmentThePulumiStackSets(t *testing.T) {
 		"DEPLOY_TENANT_ID": "tenant",
 		"DEPLOY_APP_ID":    "/subscriptions/s/resourceGroups/r/providers/Microsoft.Web/sites/x",
 		"DEPLOY_FUNCTIONS": "telephony, deliveryreport",
+		"DEPLOY_PROBE_URL": "https://func-x.azurewebsites.net/api/telephony",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -34,6 +35,7 @@ func TestOptionsComeFromTheEnvironmentThePulumiStackSets(t *testing.T) {
 		tenantID:  "tenant",
 		appID:     "/subscriptions/s/resourceGroups/r/providers/Microsoft.Web/sites/x",
 		functions: []string{"telephony", "deliveryreport"},
+		probeURL:  "https://func-x.azurewebsites.net/api/telephony",
 		timeout:   20 * time.Minute,
 	}
 	if !reflect.DeepEqual(o, want) {
@@ -66,6 +68,9 @@ func TestBadOptionsAreRefused(t *testing.T) {
 			"DEPLOY_PACKAGE": "p.zip", "DEPLOY_FUNCTIONS": "telephony"}, "app-id"},
 		{map[string]string{"DEPLOY_SCM_HOST": "x.scm.azurewebsites.net",
 			"DEPLOY_PACKAGE": "p.zip", "DEPLOY_TIMEOUT": "soon"}, "timeout"},
+		{map[string]string{"DEPLOY_SCM_HOST": "x.scm.azurewebsites.net",
+			"DEPLOY_PACKAGE": "p.zip", "DEPLOY_PROBE_URL": "http://x/api/telephony"},
+			"probe-url"},
 	}
 	for _, c := range cases {
 		if _, err := parseOptions(nil, env(c.env)); err == nil ||
