@@ -228,6 +228,14 @@ func TestRegisterWithOAuthHookKeyID(t *testing.T) {
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("stored %v;\nwant %v", cfg, want)
 	}
+
+	st := runCLI(t, srv, env, "", "status")
+	wantAuth := "OAUTH private_key_jwt client 0oaHookClient scope sms.hook token " +
+		"https://acme.okta.com/oauth2/aus1/v1/token hook key " + keyID + "\n"
+	if st.code != ExitOK || !strings.HasSuffix(st.stdout, wantAuth) {
+		t.Errorf("status exit %d, stdout %q; want a line ending %q", st.code, st.stdout,
+			wantAuth)
+	}
 }
 
 func TestRegisterWithOAuthCreatesHookKeyOnceThenReusesIt(t *testing.T) {
