@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"okta-acs-sms/function/acs/acstest"
 	"okta-acs-sms/function/outbox"
 )
 
@@ -165,5 +168,58 @@ func TestCurlTestPassesAgainstTheLocalHandler(t *testing.T) {
 	bad.Env = []string{"PATH=" + os.Getenv("PATH"), "OKTA_USER=okta", "OKTA_BASIC_SECRET=x"}
 	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "HTTP 401") {
 		t.Errorf("curl-test.sh with a wrong secret: %v\n%s", err, out)
+	}
+}
+
+// TestHandlerSendsThroughACSWithAConnectionString runs the binary in access-key mode against
+// the fake ACS, which checks every HMAC signature. The binary trusts the fake's TLS
+// certificate through SSL_CERT_FILE, as it would trust any CA.
+func TestHandlerSendsThroughACSWithAConnectionString(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	fake := acstest.NewServer(t)
+	certFile := filepath.Join(t.TempDir(), "fake-acs.pem")
+	writeServerCert(t, strings.TrimPrefix(fake.Endpoint(), "https://"), certFile)
+
+	dir := t.TempDir()
+	_, base := startHandler(t, dir, "OKTA_USER=okta", "OKTA_BASIC_SECRET=s3cret",
+		"ACS_CONNECTION_STRING="+fake.ConnectionString(), "ACS_SENDER=+18005550100",
+		"SSL_CERT_FILE="+certFile)
+
+	script, err := filepath.Abs("../../../scripts/curl-test.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(script, base+"/api/telephony")
+	run.Env = []string{"PATH=" + os.Getenv("PATH"), "OKTA_USER=okta", "OKTA_BASIC_SECRET=s3cret"}
+	out, err := run.CombinedOutput()
+	if err != nil {
+		t.Fatalf("curl-test.sh: %v\n%s", err, out)
+	}
+	texts := fake.Texts()
+	if len(texts) != 1 || texts[0].To != "+15555551212" || texts[0].From != "+18005550100" ||
+		!strings.Contains(string(out), `"provider":"ACS","transactionId":"`+texts[0].MessageID) {
+		t.Errorf("texts %+v; script output:\n%s", texts, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, outbox.DefaultFile)); !os.IsNotExist(err) {
+		t.Errorf("the outbox was used in ACS mode: %v", err)
+	}
+}
+
+// writeServerCert writes the certificate the TLS server at addr presents, as PEM.
+func writeServerCert(t *testing.T, addr, file string) {
+	t.Helper()
+	conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	cert := conn.ConnectionState().PeerCertificates[0]
+	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
