@@ -25,7 +25,8 @@ type functionApp struct {
 // in `siteConfig.netFrameworkVersion` whenever WebApp.SiteConfig is set, and Flex Consumption
 // rejects that property, so the WebApp itself carries no siteConfig at all.
 var siteTLSTemplate = map[string]any{
-	"$schema":        "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+	"$schema": "https://schema.management.azure.com/schemas/2019-04-01/" +
+		"deploymentTemplate.json#",
 	"contentVersion": "1.0.0.0",
 	"parameters":     map[string]any{"siteName": map[string]any{"type": "string"}},
 	"resources": []any{map[string]any{
@@ -69,14 +70,18 @@ func (b *builder) functionApp(id *managedidentity.UserAssignedIdentity, st *stor
 	return &functionApp{app: app, deployed: deployed}, nil
 }
 
-func (b *builder) webApp(id *managedidentity.UserAssignedIdentity, st *store) (*web.WebApp, error) {
+func (b *builder) webApp(id *managedidentity.UserAssignedIdentity,
+	st *store) (*web.WebApp, error) {
 	plan, err := web.NewAppServicePlan(b.ctx, "plan", &web.AppServicePlanArgs{
 		ResourceGroupName: b.rg,
 		Name:              pulumi.String(b.names.Plan),
 		Location:          pulumi.String(b.cfg.Location),
 		Kind:              pulumi.String("functionapp"),
 		Reserved:          pulumi.Bool(true),
-		Sku:               &web.SkuDescriptionArgs{Name: pulumi.String("FC1"), Tier: pulumi.String("FlexConsumption")},
+		Sku: &web.SkuDescriptionArgs{
+			Name: pulumi.String("FC1"),
+			Tier: pulumi.String("FlexConsumption"),
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("declare flex consumption plan: %w", err)

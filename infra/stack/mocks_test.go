@@ -27,9 +27,10 @@ const (
 	testTenant       = "00000000-0000-0000-0000-0000000000aa"
 	testPrincipalID  = "11111111-1111-1111-1111-111111111111"
 	testClientID     = "22222222-2222-2222-2222-222222222222"
-	testAIConnection = "InstrumentationKey=k;IngestionEndpoint=https://eastus2.in.applicationinsights.azure.com/"
-	testSecret       = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"
-	testGenerated    = "generated-0123456789-0123456789-0123456789"
+	testAIConnection = "InstrumentationKey=k;" +
+		"IngestionEndpoint=https://eastus2.in.applicationinsights.azure.com/"
+	testSecret    = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"
+	testGenerated = "generated-0123456789-0123456789-0123456789"
 )
 
 // registration is one resource as the engine would have received it.
@@ -62,24 +63,30 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 
 // armPaths gives each type its ARM path under the resource group and the input naming it.
 var armPaths = map[string][2]string{
-	"managedidentity:UserAssignedIdentity": {"Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"},
-	"operationalinsights:Workspace":        {"Microsoft.OperationalInsights/workspaces", "workspaceName"},
-	"applicationinsights:Component":        {"Microsoft.Insights/components", "resourceName"},
-	"storage:StorageAccount":               {"Microsoft.Storage/storageAccounts", "accountName"},
-	"storage:BlobContainer":                {"Microsoft.Storage/storageAccounts/x/blobServices/default/containers", "containerName"},
-	"storage:Table":                        {"Microsoft.Storage/storageAccounts/x/tableServices/default/tables", "tableName"},
-	"keyvault:Vault":                       {"Microsoft.KeyVault/vaults", "vaultName"},
-	"keyvault:Secret":                      {"Microsoft.KeyVault/vaults/x/secrets", "secretName"},
-	"communication:CommunicationService":   {"Microsoft.Communication/communicationServices", "communicationServiceName"},
-	"web:AppServicePlan":                   {"Microsoft.Web/serverfarms", "name"},
-	"web:WebApp":                           {"Microsoft.Web/sites", "name"},
-	"web:WebAppApplicationSettings":        {"Microsoft.Web/sites/x/config", "name"},
-	"web:WebAppFtpAllowed":                 {"Microsoft.Web/sites/x/basicPublishingCredentialsPolicies", "name"},
-	"web:WebAppScmAllowed":                 {"Microsoft.Web/sites/x/basicPublishingCredentialsPolicies", "name"},
-	"resources:Deployment":                 {"Microsoft.Resources/deployments", "deploymentName"},
-	"eventgrid:SystemTopic":                {"Microsoft.EventGrid/systemTopics", "systemTopicName"},
-	"eventgrid:SystemTopicEventSubscription": {"Microsoft.EventGrid/systemTopics/x/eventSubscriptions",
-		"eventSubscriptionName"},
+	"managedidentity:UserAssignedIdentity": {
+		"Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"},
+	"operationalinsights:Workspace": {"Microsoft.OperationalInsights/workspaces", "workspaceName"},
+	"applicationinsights:Component": {"Microsoft.Insights/components", "resourceName"},
+	"storage:StorageAccount":        {"Microsoft.Storage/storageAccounts", "accountName"},
+	"storage:BlobContainer": {
+		"Microsoft.Storage/storageAccounts/x/blobServices/default/containers", "containerName"},
+	"storage:Table": {
+		"Microsoft.Storage/storageAccounts/x/tableServices/default/tables", "tableName"},
+	"keyvault:Vault":  {"Microsoft.KeyVault/vaults", "vaultName"},
+	"keyvault:Secret": {"Microsoft.KeyVault/vaults/x/secrets", "secretName"},
+	"communication:CommunicationService": {
+		"Microsoft.Communication/communicationServices", "communicationServiceName"},
+	"web:AppServicePlan":            {"Microsoft.Web/serverfarms", "name"},
+	"web:WebApp":                    {"Microsoft.Web/sites", "name"},
+	"web:WebAppApplicationSettings": {"Microsoft.Web/sites/x/config", "name"},
+	"web:WebAppFtpAllowed": {
+		"Microsoft.Web/sites/x/basicPublishingCredentialsPolicies", "name"},
+	"web:WebAppScmAllowed": {
+		"Microsoft.Web/sites/x/basicPublishingCredentialsPolicies", "name"},
+	"resources:Deployment":  {"Microsoft.Resources/deployments", "deploymentName"},
+	"eventgrid:SystemTopic": {"Microsoft.EventGrid/systemTopics", "systemTopicName"},
+	"eventgrid:SystemTopicEventSubscription": {
+		"Microsoft.EventGrid/systemTopics/x/eventSubscriptions", "eventSubscriptionName"},
 }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {

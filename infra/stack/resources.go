@@ -130,8 +130,11 @@ func (b *builder) vault() (*vault, error) {
 		VaultName:         pulumi.String(b.names.Vault),
 		Location:          pulumi.String(b.cfg.Location),
 		Properties: &keyvault.VaultPropertiesArgs{
-			TenantId:                  pulumi.String(b.tenantID),
-			Sku:                       &keyvault.SkuArgs{Family: pulumi.String("A"), Name: keyvault.SkuNameStandard},
+			TenantId: pulumi.String(b.tenantID),
+			Sku: &keyvault.SkuArgs{
+				Family: pulumi.String("A"),
+				Name:   keyvault.SkuNameStandard,
+			},
 			EnableRbacAuthorization:   pulumi.Bool(true),
 			EnableSoftDelete:          pulumi.Bool(true),
 			SoftDeleteRetentionInDays: pulumi.Int(7),

@@ -178,27 +178,22 @@ func TestFunctionAppIsFlexConsumptionWithoutSiteConfig(t *testing.T) {
 	if strings.Contains(dump(in), "netFrameworkVersion") {
 		t.Fatal("netFrameworkVersion reached the Flex app")
 	}
-	strs := map[string][]string{
-		"kind":                      {"kind"},
-		"custom":                    {"functionAppConfig", "runtime", "name"},
-		"1.0":                       {"functionAppConfig", "runtime", "version"},
-		"blobContainer":             {"functionAppConfig", "deployment", "storage", "type"},
-		"UserAssignedIdentity":      {"functionAppConfig", "deployment", "storage", "authentication", "type"},
-		"serverFarmId":              {"serverFarmId"},
-		"keyVaultReferenceIdentity": {"keyVaultReferenceIdentity"},
+	deployment := []string{"functionAppConfig", "deployment", "storage"}
+	checks := []struct {
+		path []string
+		want string
+	}{
+		{[]string{"kind"}, "functionapp,linux"},
+		{[]string{"functionAppConfig", "runtime", "name"}, "custom"},
+		{[]string{"functionAppConfig", "runtime", "version"}, "1.0"},
+		{append(deployment, "type"), "blobContainer"},
+		{append(deployment, "authentication", "type"), "UserAssignedIdentity"},
+		{[]string{"serverFarmId"}, armID("Microsoft.Web/serverfarms", testNames.Plan)},
+		{[]string{"keyVaultReferenceIdentity"}, identityID},
 	}
-	want := map[string]string{
-		"kind":                      "functionapp,linux",
-		"serverFarmId":              armID("Microsoft.Web/serverfarms", testNames.Plan),
-		"keyVaultReferenceIdentity": identityID,
-	}
-	for label, path := range strs {
-		w, ok := want[label]
-		if !ok {
-			w = label
-		}
-		if got := str(in, path...); got != w {
-			t.Errorf("app %v = %q, want %q", path, got, w)
+	for _, c := range checks {
+		if got := str(in, c.path...); got != c.want {
+			t.Errorf("app %v = %q, want %q", c.path, got, c.want)
 		}
 	}
 	if got := str(in, "functionAppConfig", "deployment", "storage", "value"); got !=
@@ -209,6 +204,13 @@ func TestFunctionAppIsFlexConsumptionWithoutSiteConfig(t *testing.T) {
 		"userAssignedIdentityResourceId"); got != identityID {
 		t.Errorf("deployment identity = %q", got)
 	}
+	assertFlexScaleAndIdentity(t, in)
+}
+
+// assertFlexScaleAndIdentity checks the scale settings configured by the test above and the
+// app's identity.
+func assertFlexScaleAndIdentity(t *testing.T, in resource.PropertyMap) {
+	t.Helper()
 	for k, want := range map[string]bool{"httpsOnly": true, "reserved": true} {
 		if v := at(in, k); !v.IsBool() || v.BoolValue() != want {
 			t.Errorf("app.%s = %v", k, v)
@@ -350,7 +352,8 @@ func TestAppSettingsAreExactAndReferenceKeyVaultOnly(t *testing.T) {
 	}
 	acct := testNames.StorageAccount
 	want := map[string]string{
-		"ACS_ENDPOINT":                          "https://" + testNames.ACS + ".unitedstates.communication.azure.com",
+		"ACS_ENDPOINT": "https://" + testNames.ACS +
+			".unitedstates.communication.azure.com",
 		"ACS_SENDER":                            "+18005550100",
 		"HOOK_DEADLINE":                         "2.5s",
 		"AZURE_CLIENT_ID":                       testClientID,
@@ -478,7 +481,8 @@ func TestDeliveryReportSubscriptionTargetsTheFunctionAfterDeployment(t *testing.
 		t.Errorf("subscription inputs %v", in)
 	}
 	types := at(in, "filter", "includedEventTypes").ArrayValue()
-	if len(types) != 1 || types[0].StringValue() != "Microsoft.Communication.SMSDeliveryReportReceived" {
+	if len(types) != 1 ||
+		types[0].StringValue() != "Microsoft.Communication.SMSDeliveryReportReceived" {
 		t.Errorf("filter = %v", types)
 	}
 	if at(in, "retryPolicy", "maxDeliveryAttempts").NumberValue() != 30 ||
