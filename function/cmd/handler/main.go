@@ -17,12 +17,19 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
 
 // shutdownGrace bounds the wait for calls in flight after SIGTERM.
 const shutdownGrace = 10 * time.Second
+
+// memoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT sets one. The live
+// heap is small and bounded (the eventId and in-process delivery stores hold at most 4096
+// entries each), so collecting earlier costs little CPU and keeps the resident set under
+// 25 MiB under load instead of letting the heap double between collections.
+const memoryLimit = 18 << 20
 
 func main() {
 	os.Exit(run(context.Background(), os.Getenv, os.Stdout, os.Stderr))
@@ -44,6 +51,9 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return 2
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr())
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,9 +36,9 @@ type proc struct {
 	done   bool
 }
 
-// startHandler starts bin on a free loopback port with the outbox in dir and waits for its
-// readiness probe to answer.
-func startHandler(ctx context.Context, bin, dir string) (*proc, error) {
+// startHandler starts bin in dir on a free loopback port with env added to its settings,
+// and waits for its readiness probe to answer.
+func startHandler(ctx context.Context, bin, dir string, env []string) (*proc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -49,9 +48,8 @@ func startHandler(ctx context.Context, bin, dir string) (*proc, error) {
 	cmd.Env = []string{
 		"FUNCTIONS_CUSTOMHANDLER_PORT=" + strconv.Itoa(port),
 		"OKTA_USER=" + user, "OKTA_BASIC_SECRET=" + secret,
-		"OUTBOX_FILE=" + filepath.Join(dir, "outbox.jsonl"),
 	}
-	cmd.Env = append(cmd.Env, extraEnv...)
+	cmd.Env = append(append(cmd.Env, env...), extraEnv...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

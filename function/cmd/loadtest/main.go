@@ -6,7 +6,8 @@
 // It builds the handler (or uses -bin), starts it with the embedded outbox as sender (so no
 // provider time is in the numbers), measures process start to first answer of the readiness
 // probe over several starts, then sends -n hook requests from -c workers, each with its own
-// eventId so every one is really sent, and stops at -max whatever happens. It reports
+// eventId so every one is really sent, and stops at -max whatever happens. It then does the
+// same with the real ACS client sending to a loopback fake ACS (-mode). It reports
 // client-side latency percentiles, the latency the handler logged for itself, errors, and
 // the handler's peak resident memory (VmHWM).
 package main
@@ -38,6 +39,7 @@ func main() {
 	flag.IntVar(&o.starts, "starts", 5, "cold starts measured")
 	flag.DurationVar(&o.max, "max", 30*time.Second, "hard cap of each load phase")
 	flag.StringVar(&o.bin, "bin", "", "handler binary (default: build ./cmd/handler)")
+	flag.StringVar(&o.mode, "mode", "both", "sender: outbox, acs (a loopback fake ACS) or both")
 	flag.Func("env", "KEY=VALUE added to the handler's environment (repeatable)",
 		func(v string) error { extraEnv = append(extraEnv, v); return nil })
 	flag.Parse()
@@ -58,7 +60,7 @@ type options struct {
 	requests, workers, sequential, starts int
 	paced, rate                           int
 	max                                   time.Duration
-	bin                                   string
+	bin, mode                             string
 }
 
 func run(ctx context.Context, o options) (bool, error) {
@@ -82,9 +84,42 @@ func run(ctx context.Context, o options) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	h, err := startHandler(ctx, o.bin, work)
+	ok := printStarts(os.Stdout, starts)
+
+	for _, mode := range []string{"outbox", "acs"} {
+		if o.mode != "both" && o.mode != mode {
+			continue
+		}
+		r, err := loadMode(ctx, o, work, mode)
+		if err != nil {
+			return false, err
+		}
+		r.print(os.Stdout)
+		ok = ok && r.ok()
+	}
+	verdict := "PASS"
+	if !ok {
+		verdict = "FAIL"
+	}
+	fmt.Printf("targets (start to ready; handler p99 of the paced outbox phase; peak RSS; "+
+		"no errors): %s\n", verdict)
+	return ok, nil
+}
+
+// loadMode starts the handler with the given sender and runs every phase against it.
+func loadMode(ctx context.Context, o options, work, mode string) (report, error) {
+	env := []string{"OUTBOX_FILE=" + filepath.Join(work, "outbox.jsonl")}
+	if mode == "acs" {
+		fake, err := startFakeACS(work)
+		if err != nil {
+			return report{}, err
+		}
+		defer fake.close()
+		env = fake.env()
+	}
+	h, err := startHandler(ctx, o.bin, work, env)
 	if err != nil {
-		return false, err
+		return report{}, err
 	}
 	defer h.stop()
 
@@ -96,7 +131,7 @@ func run(ctx context.Context, o options) (bool, error) {
 		{"paced", o.paced, o.workers, o.rate},
 		{"saturating", o.requests, o.workers, 0},
 	}
-	r := report{starts: starts}
+	r := report{mode: mode}
 	for _, ph := range phases {
 		before := h.loggedCount()
 		res := drive(ctx, h, ph.n, ph.workers, ph.rate, o.max)
@@ -105,7 +140,5 @@ func run(ctx context.Context, o options) (bool, error) {
 		r.phases = append(r.phases, res)
 	}
 	r.hwmKiB, r.rssKiB = h.memory()
-	h.stop()
-	r.print(os.Stdout)
-	return r.ok(), nil
+	return r, nil
 }

@@ -7,15 +7,26 @@ import (
 	"time"
 )
 
+// report is the outcome of the phases against one handler.
 type report struct {
-	starts         []time.Duration
+	mode           string // "outbox" or "acs"
 	phases         []result
 	hwmKiB, rssKiB int
 }
 
-func (r report) print(w io.Writer) {
+// printStarts prints the start-to-ready times and reports whether the target is met.
+func printStarts(w io.Writer, starts []time.Duration) bool {
 	fmt.Fprintf(w, "start to ready (%d cold starts): min %v  median %v  max %v  (target <= %v)\n",
-		len(r.starts), pct(r.starts, 0), pct(r.starts, 50), pct(r.starts, 100), targetStartReady)
+		len(starts), pct(starts, 0), pct(starts, 50), pct(starts, 100), targetStartReady)
+	return len(starts) > 0 && pct(starts, 50) <= targetStartReady
+}
+
+func (r report) print(w io.Writer) {
+	note := "outbox sender: latencies are the handler's own"
+	if r.mode == "acs" {
+		note = "ACS client to a loopback fake ACS: latencies include its TLS round trip"
+	}
+	fmt.Fprintf(w, "== %s\n", note)
 	for _, res := range r.phases {
 		rate := "unpaced"
 		if res.rate > 0 {
@@ -38,27 +49,21 @@ func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "handler memory: peak RSS (VmHWM) %.1f MiB, RSS at end %.1f MiB "+
 		"(target <= %d MiB)\n", float64(r.hwmKiB)/1024, float64(r.rssKiB)/1024,
 		targetPeakRSSKiB/1024)
-	verdict := "PASS"
-	if !r.ok() {
-		verdict = "FAIL"
-	}
-	fmt.Fprintf(w, "targets (start to ready, handler p99 of the paced phase, peak RSS, no "+
-		"errors): %s\n", verdict)
 }
 
-// ok reports whether every request succeeded and every target was met. The latency target
-// is judged on the paced phase: on a saturated 2-core machine shared with the load
-// generator, the saturating phase measures CPU queueing, not the handler.
+// ok reports whether every request succeeded and the targets were met. The latency target
+// is judged on the paced phase of the outbox run: on a saturated 2-core machine shared with
+// the load generator, the saturating phase measures CPU queueing, not the handler, and the
+// ACS run includes the fake's round trip.
 func (r report) ok() bool {
-	if len(r.starts) == 0 || pct(r.starts, 50) > targetStartReady || r.hwmKiB == 0 ||
-		r.hwmKiB > targetPeakRSSKiB {
+	if r.hwmKiB == 0 || r.hwmKiB > targetPeakRSSKiB {
 		return false
 	}
 	for _, res := range r.phases {
 		if res.errors > 0 || res.sent == 0 {
 			return false
 		}
-		if res.rate > 0 && pct(res.handler, 99) > targetHandlerP99 {
+		if r.mode == "outbox" && res.rate > 0 && pct(res.handler, 99) > targetHandlerP99 {
 			return false
 		}
 	}
