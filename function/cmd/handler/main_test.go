@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"okta-acs-sms/function/acs/acstest"
+	"okta-acs-sms/function/hookauth/hookauthtest"
 	"okta-acs-sms/function/outbox"
 )
 
@@ -221,5 +222,56 @@ func writeServerCert(t *testing.T, addr, file string) {
 	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 	if err := os.WriteFile(file, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHandlerAcceptsOktaOAuthTokensAndBasicTogether runs the binary with both hook
+// authentication modes against a loopback Okta authorization server: a minted access token
+// and the Basic secret both pass, a token for another audience does not.
+func TestHandlerAcceptsOktaOAuthTokensAndBasicTogether(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	iss := hookauthtest.NewIssuer(t)
+	certFile := filepath.Join(t.TempDir(), "issuer.pem")
+	host := strings.TrimPrefix(strings.TrimSuffix(iss.URL, hookauthtest.ServerPath), "https://")
+	writeServerCert(t, host, certFile)
+	_, base := startHandler(t, t.TempDir(), "OKTA_USER=okta", "OKTA_BASIC_SECRET=s3cret",
+		"OKTA_HOOK_ISSUER="+iss.URL, "OKTA_HOOK_AUDIENCE="+hookauthtest.Audience,
+		"OKTA_HOOK_SCOPE="+hookauthtest.Scope, "OKTA_HOOK_CLIENT_ID="+hookauthtest.ClientID,
+		"SSL_CERT_FILE="+certFile)
+	script, err := filepath.Abs("../../../scripts/curl-test.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wrongAud := iss.Claims(time.Now())
+	wrongAud["aud"] = "api://other"
+	tests := []struct {
+		name string
+		env  string
+		ok   bool
+	}{
+		{"okta access token", "HOOK_AUTHORIZATION=Bearer " + iss.Mint(t, iss.Claims(time.Now())),
+			true},
+		{"basic secret", "OKTA_BASIC_SECRET=s3cret", true},
+		{"token for another audience", "HOOK_AUTHORIZATION=Bearer " + iss.Mint(t, wrongAud),
+			false},
+	}
+	for _, tt := range tests {
+		run := exec.Command(script, base+"/api/telephony")
+		run.Env = []string{"PATH=" + os.Getenv("PATH"), "OKTA_USER=okta", tt.env}
+		out, err := run.CombinedOutput()
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: curl-test.sh = %v; want ok=%v\n%s", tt.name, err, tt.ok, out)
+		}
+		if !tt.ok && !strings.Contains(string(out), "HTTP 401") {
+			t.Errorf("%s: want a 401:\n%s", tt.name, out)
+		}
+	}
+	if iss.KeyFetches() == 0 {
+		t.Error("the handler never fetched the issuer's keys")
 	}
 }
