@@ -136,7 +136,9 @@ func clip(s string) string {
 func (h *Handler) log(ctx context.Context, c *call) {
 	level := slog.LevelInfo
 	switch {
-	case c.panicked != "":
+	case c.panicked != "" || c.outcome == string(OutcomeFailedInternal) ||
+		c.outcome == string(OutcomeFailedAuth):
+		// Ours to fix, not the user's or the provider's passing trouble.
 		level = slog.LevelError
 	case c.outcome != string(OutcomeSent):
 		level = slog.LevelWarn
