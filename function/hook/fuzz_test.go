@@ -1,0 +1,58 @@
+package hook
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"okta-acs-sms/function/hookauth"
+	"okta-acs-sms/function/okta"
+)
+
+// FuzzHookAnswersInContract posts arbitrary bodies through the whole handler: every answer
+// must be 200 in Okta's contract (exactly one of a telephony action with a valid status, or
+// an error object with a summary) or a 400 for a body that is not a hook request.
+func FuzzHookAnswersInContract(f *testing.F) {
+	files, _ := filepath.Glob("../../sample/*.json")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add(`{"data":{"messageProfile":{"deliveryChannel":"sms","phoneNumber":"+15555551212",` +
+		`"otpCode":1234,"msgTemplate":"${otpCode}"}}}`)
+	h, err := New(Options{Auth: hookauth.NewBasic(testUser, testSecret),
+		Sender: instantSender{}, Provider: "ACS"})
+	if err != nil {
+		f.Fatal(err)
+	}
+
+	f.Fuzz(func(t *testing.T, body string) {
+		w := post(h, body, testAuth)
+		if w.Code == http.StatusBadRequest {
+			return
+		}
+		var r okta.Response
+		if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &r) != nil {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		switch {
+		case r.Error != nil && len(r.Commands) == 0:
+			if r.Error.ErrorSummary == "" {
+				t.Fatalf("error without summary: %s", w.Body)
+			}
+		case r.Error == nil && len(r.Commands) == 1 && len(r.Commands[0].Value) == 1:
+			st := r.Commands[0].Value[0].Status
+			if r.Commands[0].Type != okta.CommandTelephonyAction ||
+				(st != okta.StatusSuccessful && st != okta.StatusFailed) {
+				t.Fatalf("bad action: %s", w.Body)
+			}
+		default:
+			t.Fatalf("answer in no known shape: %s", w.Body)
+		}
+	})
+}
