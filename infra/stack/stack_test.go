@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 var testNames = NewNames(testSubscription, testProject, testStack, "")
@@ -759,5 +760,25 @@ func assertDeps(t *testing.T, r *run, name string, want ...string) {
 		if !have[w] {
 			t.Errorf("%s does not depend on %s (deps %v)", name, w, r.res(name).deps)
 		}
+	}
+}
+
+func TestProgramRunsInPreviewAndExports(t *testing.T) {
+	m := &mocks{reg: map[string]*registration{}}
+	cfg := baseConfig(t)
+	err := pulumi.RunErr(Program, pulumi.WithMocks(testProject, testStack, m),
+		func(ri *pulumi.RunInfo) {
+			ri.DryRun = true
+			ri.Config = map[string]string{}
+			for k, v := range cfg {
+				ri.Config[testProject+":"+k] = v
+			}
+			ri.ConfigSecretKeys = []string{testProject + ":hookSecret"}
+		})
+	if err != nil {
+		t.Fatalf("preview failed: %v", err)
+	}
+	if len(m.reg) != 24 {
+		t.Errorf("%d resources in preview, want 24", len(m.reg))
 	}
 }
