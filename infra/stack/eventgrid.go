@@ -62,8 +62,8 @@ func NewSystemTopicEventSubscription(ctx *pulumi.Context, name string, args pulu
 // deliveryReports subscribes the deployed `deliveryreport` function to the ACS resource's SMS
 // delivery reports. It must depend on the code deployment: Azure checks that the target
 // function exists, with an Event Grid trigger, when the subscription is created.
-func deliveryReports(ctx *pulumi.Context, n Names, rg pulumi.StringInput, acsID pulumi.IDOutput,
-	appID pulumi.IDOutput, deployed pulumi.Resource) error {
+func deliveryReports(ctx *pulumi.Context, n Names, rg pulumi.StringInput, tags pulumi.StringMap,
+	acsID pulumi.IDOutput, appID pulumi.IDOutput, deployed pulumi.Resource) error {
 	topic, err := NewSystemTopic(ctx, "delivery-topic", pulumi.Map{
 		"resourceGroupName": rg,
 		"systemTopicName":   pulumi.String(n.SystemTopic),
@@ -71,6 +71,7 @@ func deliveryReports(ctx *pulumi.Context, n Names, rg pulumi.StringInput, acsID 
 		"location":  pulumi.String("global"),
 		"source":    acsID,
 		"topicType": pulumi.String(acsTopicType),
+		"tags":      tags,
 	})
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ func (b *builder) identity() (*managedidentity.UserAssignedIdentity, error) {
 			ResourceGroupName: b.rg,
 			ResourceName:      pulumi.String(b.names.Identity),
 			Location:          pulumi.String(b.cfg.Location),
+			Tags:              b.tags(),
 		})
 	if err != nil {
 		return nil, fmt.Errorf("declare managed identity: %w", err)
@@ -45,6 +46,7 @@ func (b *builder) monitoring() (*applicationinsights.Component, error) {
 		ResourceGroupName: b.rg,
 		WorkspaceName:     pulumi.String(b.names.LogAnalytics),
 		Location:          pulumi.String(b.cfg.Location),
+		Tags:              b.tags(),
 		Sku:               &operationalinsights.WorkspaceSkuArgs{Name: pulumi.String("PerGB2018")},
 		RetentionInDays:   pulumi.Int(30),
 	})
@@ -55,6 +57,7 @@ func (b *builder) monitoring() (*applicationinsights.Component, error) {
 		ResourceGroupName:   b.rg,
 		ResourceName:        pulumi.String(b.names.AppInsights),
 		Location:            pulumi.String(b.cfg.Location),
+		Tags:                b.tags(),
 		Kind:                pulumi.String("web"),
 		ApplicationType:     pulumi.String("web"),
 		WorkspaceResourceId: law.ID(),
@@ -79,6 +82,7 @@ func (b *builder) storage() (*store, error) {
 		ResourceGroupName: b.rg,
 		AccountName:       pulumi.String(b.names.StorageAccount),
 		Location:          pulumi.String(b.cfg.Location),
+		Tags:              b.tags(),
 		Kind:              pulumi.String("StorageV2"),
 		Sku:               &storage.SkuArgs{Name: pulumi.String("Standard_LRS")},
 		// Identity-only access: the host, the deployment and the delivery table all use
@@ -129,6 +133,7 @@ func (b *builder) vault() (*vault, error) {
 		ResourceGroupName: b.rg,
 		VaultName:         pulumi.String(b.names.Vault),
 		Location:          pulumi.String(b.cfg.Location),
+		Tags:              b.tags(),
 		Properties: &keyvault.VaultPropertiesArgs{
 			TenantId: pulumi.String(b.tenantID),
 			Sku: &keyvault.SkuArgs{
@@ -219,6 +224,7 @@ func (b *builder) communication() (*communication.CommunicationService, error) {
 			ResourceGroupName:        b.rg,
 			CommunicationServiceName: pulumi.String(b.names.ACS),
 			Location:                 pulumi.String("global"),
+			Tags:                     b.tags(),
 			DataLocation:             pulumi.String(b.cfg.DataLocation),
 		})
 	if err != nil {

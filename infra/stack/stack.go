@@ -25,6 +25,14 @@ type builder struct {
 	rg       pulumi.StringOutput
 }
 
+// tags mark every taggable resource with the project and stack, for cost and ownership.
+func (b *builder) tags() pulumi.StringMap {
+	return pulumi.StringMap{
+		"app":   pulumi.String(b.ctx.Project()),
+		"stack": pulumi.String(b.ctx.Stack()),
+	}
+}
+
 // Outputs are the stack outputs by name.
 type Outputs map[string]pulumi.Output
 
@@ -66,6 +74,7 @@ func (b *builder) build() (Outputs, error) {
 	rg, err := resources.NewResourceGroup(b.ctx, "rg", &resources.ResourceGroupArgs{
 		ResourceGroupName: pulumi.String(b.names.ResourceGroup),
 		Location:          pulumi.String(b.cfg.Location),
+		Tags:              b.tags(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("declare resource group: %w", err)
@@ -103,7 +112,8 @@ func (b *builder) build() (Outputs, error) {
 		return nil, err
 	}
 	if b.cfg.DeliveryReports {
-		err := deliveryReports(b.ctx, b.names, b.rg, acs.ID(), fn.app.ID(), fn.deployed)
+		err := deliveryReports(b.ctx, b.names, b.rg, b.tags(), acs.ID(), fn.app.ID(),
+			fn.deployed)
 		if err != nil {
 			return nil, err
 		}

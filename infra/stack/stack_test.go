@@ -782,3 +782,16 @@ func TestProgramRunsInPreviewAndExports(t *testing.T) {
 		t.Errorf("%d resources in preview, want 24", len(m.reg))
 	}
 }
+
+func TestTaggableResourcesCarryProjectAndStack(t *testing.T) {
+	r := mustRun(t, baseConfig(t))
+
+	for _, name := range []string{"rg", "identity", "logs", "insights", "storage", "vault",
+		"acs", "plan", "app", "delivery-topic"} {
+		in := r.res(name).inputs
+		if str(in, "tags", "app") != "okta-acs-sms" || str(in, "tags", "stack") != "prod" ||
+			len(at(in, "tags").ObjectValue()) != 2 {
+			t.Errorf("%s tags = %v", name, at(in, "tags"))
+		}
+	}
+}
