@@ -41,7 +41,7 @@ func (b *builder) functionApp(id *managedidentity.UserAssignedIdentity, st *stor
 	ai *applicationinsights.Component, kv *vault, acs *communication.CommunicationService,
 	roles []pulumi.Resource,
 ) (*functionApp, error) {
-	app, err := b.webApp(id, st)
+	app, err := b.webApp(id, st, roles)
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +70,10 @@ func (b *builder) functionApp(id *managedidentity.UserAssignedIdentity, st *stor
 	return &functionApp{app: app, deployed: deployed}, nil
 }
 
-func (b *builder) webApp(id *managedidentity.UserAssignedIdentity,
-	st *store) (*web.WebApp, error) {
+// webApp declares the plan and the app. The app waits for the role assignments so that its
+// host's first start can already reach storage with the identity.
+func (b *builder) webApp(id *managedidentity.UserAssignedIdentity, st *store,
+	roles []pulumi.Resource) (*web.WebApp, error) {
 	plan, err := web.NewAppServicePlan(b.ctx, "plan", &web.AppServicePlanArgs{
 		ResourceGroupName: b.rg,
 		Name:              pulumi.String(b.names.Plan),
@@ -107,7 +109,7 @@ func (b *builder) webApp(id *managedidentity.UserAssignedIdentity,
 		// Key Vault references resolve with the user-assigned identity, not a system one.
 		KeyVaultReferenceIdentity: id.ID(),
 		FunctionAppConfig:         b.flexConfig(id, packageURL),
-	})
+	}, pulumi.DependsOn(roles))
 	if err != nil {
 		return nil, fmt.Errorf("declare function app: %w", err)
 	}

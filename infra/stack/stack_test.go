@@ -206,6 +206,7 @@ func TestFunctionAppIsFlexConsumptionWithoutSiteConfig(t *testing.T) {
 		t.Errorf("deployment identity = %q", got)
 	}
 	assertFlexScaleAndIdentity(t, in)
+	assertDeps(t, r, "app", "plan", "identity", "role-storage-blob", "role-vault-secrets")
 }
 
 // assertFlexScaleAndIdentity checks the scale settings configured by the test above and the
