@@ -310,6 +310,23 @@ func TestPublishPollsThroughARecordNotWrittenYet(t *testing.T) {
 	}
 }
 
+func TestPublishGivesUpOnARecordThatNeverAppears(t *testing.T) {
+	k, srv := newKudu(t)
+	k.publish = []reply{accepted("gone")}
+	p := newPublisher(srv, &fakeCredential{}, &sleeps{})
+	p.Attempts = 1
+
+	_, err := p.Publish(context.Background(), pkg)
+	var se *StatusError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusNotFound ||
+		!strings.Contains(err.Error(), "no record after 60 reads") {
+		t.Fatalf("error = %v", err)
+	}
+	if len(k.gets) != 60 {
+		t.Errorf("%d status reads, want 60", len(k.gets))
+	}
+}
+
 func TestPublishReadsTheIDFromABodyString(t *testing.T) {
 	k, srv := newKudu(t)
 	k.publish = []reply{{code: http.StatusAccepted, body: `"d5"`}}

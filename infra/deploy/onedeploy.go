@@ -17,6 +17,10 @@ import (
 // maxErrorBody bounds how much of an error body ends up in an error message.
 const maxErrorBody = 512
 
+// maxUnreadable bounds consecutive status reads that get no record (about five minutes at
+// the default interval); then the attempt fails with the last HTTP status.
+const maxUnreadable = 60
+
 // tokenError is a credential failure; retrying the publish does not fix it.
 type tokenError struct{ err error }
 
@@ -85,7 +89,7 @@ func idFromBody(body []byte) string {
 // poll reads the deployment record until it succeeds, fails, or ctx ends. Transient answers
 // (the record not written yet, throttling, a restarting SCM site) are polled through.
 func (p *Publisher) poll(ctx context.Context, statusURL string) (*Deployment, error) {
-	last := -1
+	last, unreadable := -1, 0
 	for {
 		if err := p.sleep(ctx, p.pollInterval()); err != nil {
 			return nil, fmt.Errorf("deploy: wait for deployment status: %w", err)
@@ -99,6 +103,10 @@ func (p *Publisher) poll(ctx context.Context, statusURL string) (*Deployment, er
 		case code == http.StatusUnauthorized:
 			return nil, &StatusError{Op: "read deployment status", StatusCode: code}
 		case code != http.StatusOK:
+			if unreadable++; unreadable >= maxUnreadable {
+				return nil, &StatusError{Op: "read deployment status", StatusCode: code,
+					Body: fmt.Sprintf("no record after %d reads", unreadable)}
+			}
 			p.logger().Debug("deployment status not readable yet", "http_status", code)
 			continue
 		case d.Status == StatusSuccess:
@@ -108,6 +116,7 @@ func (p *Publisher) poll(ctx context.Context, statusURL string) (*Deployment, er
 		case d.Complete:
 			return nil, &FailedError{Deployment: d}
 		}
+		unreadable = 0
 		if d.Status != last {
 			p.logger().Info("deployment in progress", "status", d.Status,
 				"status_text", firstNonEmpty(d.StatusText, d.Progress))
