@@ -42,6 +42,7 @@ type registration struct {
 	deps    []string // names of the resources it depends on
 	version string
 	secrets []string // additional secret outputs
+	ignored []string // ignoreChanges
 }
 
 type mocks struct {
@@ -125,6 +126,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if rpc := args.RegisterRPC; rpc != nil {
 		r.version = rpc.GetVersion()
 		r.secrets = rpc.GetAdditionalSecretOutputs()
+		r.ignored = rpc.GetIgnoreChanges()
 		for _, urn := range rpc.GetDependencies() {
 			r.deps = append(r.deps, urn[strings.LastIndex(urn, "::")+2:])
 		}

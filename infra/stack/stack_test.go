@@ -597,6 +597,13 @@ func TestGeneratedHookSecretWhenNoneIsConfigured(t *testing.T) {
 	if !reflect.DeepEqual(gen.secrets, []string{"stdout"}) {
 		t.Errorf("additional secret outputs = %v", gen.secrets)
 	}
+	// Created once: a moved checkout or a changed command must not mint a new secret.
+	if !reflect.DeepEqual(gen.ignored, []string{"create", "dir", "environment"}) {
+		t.Errorf("ignoreChanges = %v", gen.ignored)
+	}
+	if str(gen.inputs, "environment", "GOWORK") != "off" {
+		t.Errorf("environment = %v", at(gen.inputs, "environment"))
+	}
 	value := at(r.res("hook-secret").inputs, "properties").ObjectValue()["value"]
 	if !value.IsSecret() || value.SecretValue().Element.StringValue() != testGenerated {
 		t.Errorf("vault secret = %v, want the generated secret, trimmed and secret", value)
