@@ -511,12 +511,37 @@ func TestDeliveryReportsOffDeclaresNoEventGrid(t *testing.T) {
 	}
 }
 
-func TestDeliveryReportsDefaultIsOn(t *testing.T) {
+func TestDeliveryReportsDefaultIsOnAndDeclaresEventGrid(t *testing.T) {
 	if !DeliveryReportsDefault {
-		t.Skip("the default was flipped off on purpose")
+		t.Fatal("DeliveryReportsDefault = false, want true")
 	}
-	r := mustRun(t, baseConfig(t))
-	r.res("delivery-subscription")
+	cfg := baseConfig(t)
+	delete(cfg, "deliveryReports") // the default, not a value, decides
+	r := mustRun(t, cfg)
+
+	want := []struct{ res, token, key, name string }{
+		{"delivery-topic", "azure-native:eventgrid:SystemTopic",
+			"systemTopicName", "evgt-oktasms-prod"},
+		{"delivery-subscription", "azure-native:eventgrid:SystemTopicEventSubscription",
+			"eventSubscriptionName", "sms-delivery-reports"},
+	}
+	for _, w := range want {
+		g := r.res(w.res)
+		if g.token != w.token {
+			t.Errorf("%s type = %q, want %q", w.res, g.token, w.token)
+		}
+		if got := str(g.inputs, w.key); got != w.name {
+			t.Errorf("%s.%s = %q, want %q", w.res, w.key, got, w.name)
+		}
+	}
+	if got := str(r.res("delivery-subscription").inputs, "systemTopicName"); got !=
+		"evgt-oktasms-prod" {
+		t.Errorf("subscription on topic %q, want evgt-oktasms-prod", got)
+	}
+	env := at(r.res("deploy-code").inputs, "environment").ObjectValue()
+	if got := env["DEPLOY_FUNCTIONS"].StringValue(); got != "telephony,deliveryreport" {
+		t.Errorf("DEPLOY_FUNCTIONS = %q, want telephony,deliveryreport", got)
+	}
 }
 
 func TestOutputsCarryTheHookAndOnlyTheHeaderIsSecret(t *testing.T) {
