@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -236,6 +237,77 @@ func TestRegisterWithOAuthHookKeyID(t *testing.T) {
 		t.Errorf("status exit %d, stdout %q; want a line ending %q", st.code, st.stdout,
 			wantAuth)
 	}
+}
+
+// TestRegisterReplacingOAuthHookResendsItsCredentials re-runs register on an OAuth hook of
+// the same name. Okta never returns clientSecret on read, so a replace body built from a
+// read would drop it and Okta would refuse it (or the hook would stop getting tokens).
+func TestRegisterReplacingOAuthHookResendsItsCredentials(t *testing.T) {
+	const tokenURL = "https://acme.okta.com/oauth2/aus1/v1/token"
+	cases := []struct {
+		name    string
+		hookKey bool // --hook-key-id instead of OKTA_HOOK_CLIENT_SECRET
+		want    map[string]interface{}
+	}{
+		{"client secret", false, map[string]interface{}{"uri": hookURL, "method": "POST",
+			"authType": "client_secret_post", "clientId": "0oaHookClient",
+			"clientSecret": "hook-client-secret", "tokenUrl": tokenURL, "scope": "sms.hook"}},
+		// hookKeyId set and no clientSecret key at all (reference §3.2: it must be null).
+		{"hook key", true, map[string]interface{}{"uri": hookURL, "method": "POST",
+			"authType": "private_key_jwt", "clientId": "0oaHookClient",
+			"hookKeyId": "HKY0001TEST", "tokenUrl": tokenURL, "scope": "sms.hook"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := oktatest.New(t, apiToken)
+			env := map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": apiToken}
+			args := []string{"register", "--auth", "oauth", "--hook-url", hookURL,
+				"--client-id", "0oaHookClient", "--token-url", tokenURL, "--scope", "sms.hook"}
+			if c.hookKey {
+				args = append(args, "--hook-key-id", srv.AddKey("acs-sms-hook"))
+			} else {
+				env["OKTA_HOOK_CLIENT_SECRET"] = "hook-client-secret"
+			}
+
+			first := runCLI(t, srv, env, "", args...)
+			before := len(srv.Requests())
+			second := runCLI(t, srv, env, "", args...)
+
+			if first.code != ExitOK || second.code != ExitOK ||
+				!strings.HasPrefix(second.stdout, "replaced telephony hook") {
+				t.Fatalf("exits %d/%d, stdout %q, stderr %q %q", first.code, second.code,
+					second.stdout, first.stderr, second.stderr)
+			}
+			typ, cfg := onePutConfig(t, srv.Requests()[before:])
+			if typ != "OAUTH" || !reflect.DeepEqual(cfg, c.want) {
+				t.Errorf("PUT channel %s config %v;\nwant OAUTH %v", typ, cfg, c.want)
+			}
+		})
+	}
+}
+
+// onePutConfig decodes channel.type and channel.config of the one PUT among reqs.
+func onePutConfig(t *testing.T, reqs []oktatest.Request) (string, map[string]interface{}) {
+	t.Helper()
+	var puts []oktatest.Request
+	for _, r := range reqs {
+		if r.Method == "PUT" {
+			puts = append(puts, r)
+		}
+	}
+	if len(puts) != 1 {
+		t.Fatalf("%d PUT requests, want 1", len(puts))
+	}
+	var body struct {
+		Channel struct {
+			Type   string                 `json:"type"`
+			Config map[string]interface{} `json:"config"`
+		} `json:"channel"`
+	}
+	if err := json.Unmarshal(puts[0].Body, &body); err != nil {
+		t.Fatalf("PUT body: %v", err)
+	}
+	return body.Channel.Type, body.Channel.Config
 }
 
 func TestRegisterWithOAuthCreatesHookKeyOnceThenReusesIt(t *testing.T) {
