@@ -7,8 +7,11 @@
 // no official Go data-plane SDK for ACS SMS; this package is the small part of one we need.
 //
 // Idempotency: every text carries a repeatabilityRequestId derived from the message's
-// IdempotencyKey and a repeatabilityFirstSent fixed at the first attempt, and every retry
-// sends the same bytes, so ACS never sends a retried text twice.
+// IdempotencyKey and recipient, and a repeatabilityFirstSent taken from the message's
+// FirstSent (or, when that is zero, the time of the first attempt). Every retry inside one
+// Send sends the same bytes, so ACS does not send a retried text twice. A second Send of the
+// same text is recognised as a repeat only when it carries the same key and the same
+// FirstSent; with a zero FirstSent it is a second text unless both fall in the same second.
 package acs
 
 import (
@@ -70,7 +73,8 @@ type ClientOptions struct {
 	// than this is not waited for. Zero means 2s.
 	MaxRetryDelay time.Duration
 
-	// Now is the clock for x-ms-date and repeatabilityFirstSent. Nil means time.Now.
+	// Now is the clock for x-ms-date, and for repeatabilityFirstSent when a message has no
+	// FirstSent. Nil means time.Now.
 	Now func() time.Time
 }
 
@@ -226,6 +230,7 @@ func transientAccepted(resp *http.Response) bool {
 //
 // If m.IdempotencyKey is empty, the repeatabilityRequestId is a random UUID: retries inside
 // this call are still deduplicated, but a second Send of the same text is a second text.
+// Otherwise two Sends with the same key, recipient and non-zero m.FirstSent are one text.
 func (c *Client) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 	to, err := sms.NormalizeE164(m.To)
 	if err != nil {
@@ -239,7 +244,11 @@ func (c *Client) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 
 	// repeatabilityFirstSent is fixed here, before the first attempt, and the body is never
 	// rebuilt: ACS recognises a retry only by the same id with the same first-sent time.
-	firstSent := c.now().UTC().Format(http.TimeFormat)
+	first := m.FirstSent
+	if first.IsZero() {
+		first = c.now()
+	}
+	firstSent := first.UTC().Format(http.TimeFormat)
 	body, err := marshalSend(c.from, to, m.Body, m.Tag, repeatabilityID(m.IdempotencyKey, to),
 		firstSent)
 	if err != nil {

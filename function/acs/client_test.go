@@ -307,23 +307,46 @@ func TestSendRetriesAfterAPerTryTimeout(t *testing.T) {
 	sameBytesEveryAttempt(t, srv.Requests())
 }
 
+// steppingClock returns a clock that starts at start and moves step ahead on every reading,
+// so that no two calls ever see the same second.
+func steppingClock(start time.Time, step time.Duration) func() time.Time {
+	var mu sync.Mutex
+	next := start
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		t := next
+		next = next.Add(step)
+		return t
+	}
+}
+
 func TestSendWithTheSameIdempotencyKeyTwiceSendsOneText(t *testing.T) {
-	fixed := time.Now()
+	// The two sends happen at different wall-clock times (another instance, a restart),
+	// and only the message's FirstSent ties them together.
 	srv := acstest.NewServer(t)
 	opts := fast()
-	opts.Now = func() time.Time { return fixed }
+	opts.Now = steppingClock(time.Now(), 7*time.Second)
 	c := srv.NewClient(t, sender, opts)
+	m := text
+	m.FirstSent = time.Now().Add(-30 * time.Second)
 
-	a, errA, _ := send(c, 2*time.Second, text)
-	b, errB, _ := send(c, 2*time.Second, text)
+	a, errA, _ := send(c, 2*time.Second, m)
+	b, errB, _ := send(c, 2*time.Second, m)
 	if errA != nil || errB != nil || a.MessageID != b.MessageID {
 		t.Fatalf("sends = %+v %v, %+v %v", a, errA, b, errB)
 	}
 	if n := srv.TextsSent(); n != 1 {
 		t.Errorf("texts sent = %d; want 1", n)
 	}
+	want := `"repeatabilityFirstSent":"` + m.FirstSent.UTC().Format(http.TimeFormat) + `"`
+	for i, r := range srv.Requests() {
+		if !strings.Contains(string(r.Body), want) {
+			t.Errorf("request %d body %s lacks %s", i+1, r.Body, want)
+		}
+	}
 
-	other := text
+	other := m
 	other.IdempotencyKey = "evt-2"
 	if _, err, _ := send(c, 2*time.Second, other); err != nil {
 		t.Fatal(err)

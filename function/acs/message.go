@@ -55,9 +55,11 @@ var repeatabilityNamespace = [16]byte{
 
 // repeatabilityID returns the repeatabilityRequestId for a text: a version 5 (SHA-1,
 // name-based) UUID, as in RFC 9562 section 5.5, over repeatabilityNamespace and the name
-// "<idempotency key>\n<recipient>". The same key and recipient always give the same id, so a
-// retry, ours or a repeated Okta event, is recognised by ACS; the recipient is part of the
-// name so that one key reused for another number can never be mistaken for a repeat.
+// "<idempotency key>\n<recipient>". The same key and recipient always give the same id; ACS
+// recognises a repeat by that id together with the same repeatabilityFirstSent, so a retry of
+// ours, or a repeated Okta event sent with the same first-sent time, is one text. The
+// recipient is part of the name so that one key reused for another number can never be
+// mistaken for a repeat.
 //
 // An empty key means the caller does not want idempotency across calls: the id is then a
 // random (version 4) UUID, still identical on every retry within one Send.

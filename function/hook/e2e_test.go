@@ -241,3 +241,37 @@ type instantSender struct{}
 func (instantSender) Send(context.Context, sms.Message) (sms.Receipt, error) {
 	return sms.Receipt{MessageID: "Outgoing_bench", Provider: acs.Provider, Attempts: 1}, nil
 }
+
+// TestHookRepeatOnAnotherInstanceSendsOneText plays Okta repeating an event to a second
+// instance of the function (its own eventId store, its own clock a few seconds later): the
+// first-sent time both give ACS comes from the event, so ACS sends one text.
+func TestHookRepeatOnAnotherInstanceSendsOneText(t *testing.T) {
+	fake := acstest.NewServer(t)
+	now := time.Now()
+	body := sample(t, nil, map[string]any{
+		"eventTime": now.Add(-2 * time.Second).UTC().Format("2006-01-02T15:04:05.000Z")})
+
+	var answers []okta.Action
+	for i, offset := range []time.Duration{0, 5 * time.Second} {
+		client := fake.NewClient(t, testFrom, &acs.ClientOptions{
+			Now: func() time.Time { return time.Now().Add(offset) }})
+		h, _ := newHandler(t, client, func(o *Options) { o.Store = NewMemoryStore(16) })
+		w := post(h, body, testAuth)
+		if w.Code != http.StatusOK {
+			t.Fatalf("instance %d: %d %s", i+1, w.Code, w.Body)
+		}
+		answers = append(answers, action(t, w.Body.Bytes()))
+	}
+
+	if n := fake.TextsSent(); n != 1 {
+		t.Errorf("texts sent = %d; want 1", n)
+	}
+	if n := len(fake.Requests()); n != 2 {
+		t.Errorf("ACS requests = %d; want 2 (one per instance)", n)
+	}
+	a, b := answers[0], answers[1]
+	if a.Status != okta.StatusSuccessful || b.Status != okta.StatusSuccessful ||
+		a.TransactionID == "" || a.TransactionID != b.TransactionID {
+		t.Errorf("answers %+v and %+v; want both SUCCESSFUL with one messageId", a, b)
+	}
+}

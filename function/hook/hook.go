@@ -218,8 +218,9 @@ func (h *Handler) answer(ctx context.Context, req *okta.Request, start time.Time
 		return decide(result{err: &sms.Error{Kind: sms.KindUnavailable, Err: err},
 			provider: h.provider, latency: time.Since(start)}), true
 	case err != nil:
-		// A shared store that fails must not stop texts: the provider's idempotency key
-		// (the eventId) still guards against a second one.
+		// A shared store that fails must not stop texts. The provider's idempotency key (the
+		// eventId) with the first-sent time from Okta's eventTime still makes a repeat one
+		// text, as long as eventTime is recent (see firstSent).
 		h.logger.LogAttrs(ctx, slog.LevelWarn, "hook: dedupe store failed", slog.Any("error", err))
 		return h.serve(ctx, req, start), false
 	case !claimed:
@@ -230,6 +231,40 @@ func (h *Handler) answer(ctx context.Context, req *okta.Request, start time.Time
 	defer func() { h.store.Complete(req.EventID, a) }()
 	a = h.serve(ctx, req, start)
 	return a, false
+}
+
+// How far Okta's eventTime may be from our clock and still be the text's first-sent time.
+const (
+	maxFirstSentAhead = 30 * time.Second
+	maxFirstSentAge   = 10 * time.Minute
+)
+
+// firstSent returns the time the provider is told the text was first requested: Okta's
+// eventTime, cut to whole seconds (the provider's date format has no more), or zero for
+// "now, at the first attempt".
+//
+// eventTime is the same on every repeat of an event, so every instance that sends a repeat
+// gives the provider the same first-sent time, and with the same idempotency key (the
+// eventId) the provider sends one text. It comes from Okta's clock, though, so it is used
+// only when sane:
+//   - a time ahead of ours by more than a small skew is replaced by now: a first-sent time
+//     in the future is not one a provider should have to accept;
+//   - a time older than maxFirstSentAge gives zero: the code has expired by then anyway, and
+//     the provider remembers repeatability ids only for a limited time (ACS does not
+//     document how long) and may refuse a first-sent time outside it.
+//
+// In both cases a repeat that reaches the provider again may be a second text.
+func firstSent(req *okta.Request, now time.Time) time.Time {
+	at, ok := req.EventAt()
+	switch {
+	case !ok:
+		return time.Time{}
+	case at.After(now.Add(maxFirstSentAhead)):
+		return now.Truncate(time.Second)
+	case at.Before(now.Add(-maxFirstSentAge)):
+		return time.Time{}
+	}
+	return at.Truncate(time.Second)
 }
 
 func (h *Handler) dedupeTTL(req *okta.Request) time.Duration {
@@ -259,7 +294,8 @@ func (h *Handler) serve(ctx context.Context, req *okta.Request, start time.Time)
 	}
 
 	text, source := composeText(mp.MsgTemplate, string(mp.OTPCode))
-	m := sms.Message{To: phone, Body: text, Tag: req.EventID, IdempotencyKey: req.EventID}
+	m := sms.Message{To: phone, Body: text, Tag: req.EventID, IdempotencyKey: req.EventID,
+		FirstSent: firstSent(req, h.now())}
 	res.receipt, res.err = h.send(ctx, start, m)
 	res.latency = time.Since(start)
 	a := decide(res)

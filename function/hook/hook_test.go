@@ -578,3 +578,26 @@ func TestHookAnswersEverySampleAsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstSentComesFromARecentEventTimeOnly(t *testing.T) {
+	now := time.Date(2026, 12, 4, 17, 0, 0, 500e6, time.UTC)
+	tests := []struct {
+		eventTime string
+		want      time.Time
+	}{
+		{"2026-12-04T16:59:58.750Z", time.Date(2026, 12, 4, 16, 59, 58, 0, time.UTC)},
+		{"2026-12-04T17:59:58+01:00", time.Date(2026, 12, 4, 16, 59, 58, 0, time.UTC)},
+		{"2026-12-04T17:00:20.000Z", time.Date(2026, 12, 4, 17, 0, 20, 0, time.UTC)},
+		{"2026-12-04T17:05:00.000Z", time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC)}, // ahead
+		{"2026-12-04T16:51:00.000Z", time.Date(2026, 12, 4, 16, 51, 0, 0, time.UTC)},
+		{"2026-12-04T16:49:00.000Z", time.Time{}}, // older than 10 minutes
+		{"", time.Time{}},
+		{"yesterday", time.Time{}},
+	}
+	for _, tt := range tests {
+		req := &okta.Request{EventTime: tt.eventTime}
+		if got := firstSent(req, now); !got.Equal(tt.want) {
+			t.Errorf("firstSent(%q) = %v; want %v", tt.eventTime, got, tt.want)
+		}
+	}
+}

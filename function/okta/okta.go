@@ -152,6 +152,13 @@ func (r *Request) IsPreview() bool {
 	return strings.HasSuffix(r.Data.Context.Request.URL.Value, previewPath)
 }
 
+// EventAt returns eventTime, when Okta raised the event, and false when Okta did not say or
+// said something unreadable. Okta sends the same eventTime on every repeat of an event.
+func (r *Request) EventAt() (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, r.EventTime)
+	return t, err == nil
+}
+
 // OTPExpiry returns when the code expires, and false when Okta did not say or said
 // something unreadable.
 func (r *Request) OTPExpiry() (time.Time, bool) {

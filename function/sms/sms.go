@@ -27,6 +27,12 @@ type Message struct {
 	// IdempotencyKey identifies the text across retries: two sends with the same key must
 	// never reach the phone twice. The hook sets it to the Okta eventId.
 	IdempotencyKey string
+
+	// FirstSent is the time the text was first requested. With IdempotencyKey it identifies
+	// the text to the provider across retries and repeats: a repeat must carry the same
+	// FirstSent as the first request to be recognised. Zero means "now, at the first
+	// attempt", which keeps retries within one Send together but not a later repeat.
+	FirstSent time.Time
 }
 
 // Receipt is what a sender reports once the provider has accepted a text.
