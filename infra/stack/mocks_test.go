@@ -160,7 +160,8 @@ func addComputed(short string, state resource.PropertyMap) {
 		props["vaultUri"] = resource.NewStringProperty("https://" + name + ".vault.azure.net/")
 		state["properties"] = resource.NewObjectProperty(props)
 	case "communication:CommunicationService":
-		state["hostName"] = resource.NewStringProperty(name + ".unitedstates.communication.azure.com")
+		state["hostName"] = resource.NewStringProperty(
+			name + ".unitedstates.communication.azure.com")
 	case "applicationinsights:Component":
 		state["connectionString"] = resource.NewStringProperty(testAIConnection)
 	case "web:WebApp":

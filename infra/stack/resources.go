@@ -53,18 +53,19 @@ func (b *builder) monitoring() (*applicationinsights.Component, error) {
 	if err != nil {
 		return nil, fmt.Errorf("declare log analytics workspace: %w", err)
 	}
-	ai, err := applicationinsights.NewComponent(b.ctx, "insights", &applicationinsights.ComponentArgs{
-		ResourceGroupName:   b.rg,
-		ResourceName:        pulumi.String(b.names.AppInsights),
-		Location:            pulumi.String(b.cfg.Location),
-		Tags:                b.tags(),
-		Kind:                pulumi.String("web"),
-		ApplicationType:     pulumi.String("web"),
-		WorkspaceResourceId: law.ID(),
-		// Telemetry is accepted only from Entra identities (the app's, with Monitoring
-		// Metrics Publisher); the instrumentation key alone is not enough to write.
-		DisableLocalAuth: pulumi.Bool(true),
-	})
+	ai, err := applicationinsights.NewComponent(b.ctx, "insights",
+		&applicationinsights.ComponentArgs{
+			ResourceGroupName:   b.rg,
+			ResourceName:        pulumi.String(b.names.AppInsights),
+			Location:            pulumi.String(b.cfg.Location),
+			Tags:                b.tags(),
+			Kind:                pulumi.String("web"),
+			ApplicationType:     pulumi.String("web"),
+			WorkspaceResourceId: law.ID(),
+			// Telemetry is accepted only from Entra identities (the app's, with Monitoring
+			// Metrics Publisher); the instrumentation key alone is not enough to write.
+			DisableLocalAuth: pulumi.Bool(true),
+		})
 	if err != nil {
 		return nil, fmt.Errorf("declare application insights: %w", err)
 	}

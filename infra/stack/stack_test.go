@@ -647,7 +647,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		want   string
 	}{
 		{"no sender", map[string]string{"sender": ""}, "okta-acs-sms:sender: required"},
-		{"bad sender", map[string]string{"sender": "555-0100"}, "okta-acs-sms:sender: want an E.164"},
+		{"bad sender", map[string]string{"sender": "555-0100"},
+			"okta-acs-sms:sender: want an E.164"},
 		{"no location", map[string]string{"location": ""}, "okta-acs-sms:location: required"},
 		{"org authorization server",
 			map[string]string{"hookIssuer": "https://acme.okta.com", "hookAudience": "a",

@@ -70,9 +70,11 @@ func NewTestRequest(org, id, phone string, now time.Time) (TestRequest, error) {
 		"requestType":       RequestTypeMFA,
 		"data": map[string]interface{}{
 			"context": map[string]interface{}{"request": map[string]interface{}{
-				"id":        "okta-setup-" + eventID,
-				"method":    "POST",
-				"url":       map[string]interface{}{"value": "/api/v1/inlineHooks/" + id + "/execute"},
+				"id":     "okta-setup-" + eventID,
+				"method": "POST",
+				"url": map[string]interface{}{
+					"value": "/api/v1/inlineHooks/" + id + "/execute",
+				},
 				"ipAddress": "127.0.0.1",
 			}},
 			"userProfile": map[string]interface{}{

@@ -263,7 +263,8 @@ func TestRedactedJSONHidesEverySecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(b), "client-secret-value") || strings.Contains(string(b), "fk-123") ||
+	if strings.Contains(string(b), "client-secret-value") ||
+		strings.Contains(string(b), "fk-123") ||
 		!strings.Contains(string(b), `"clientSecret": "[REDACTED]"`) {
 		t.Errorf("OAuth body not redacted:\n%s", b)
 	}
@@ -279,7 +280,8 @@ func TestAPIErrorsCarryCodeSummaryAndRequestID(t *testing.T) {
 		{"401 wrong token", "00wrong", nil, "list telephony hooks: Okta answered 401 " +
 			"E0000011: Invalid token provided [request id req-fake-1]"},
 		{"403 not allowed", testToken, &oktatest.Fault{Status: http.StatusForbidden,
-			Code: "E0000006", Summary: "You do not have permission to perform the requested action"},
+			Code:    "E0000006",
+			Summary: "You do not have permission to perform the requested action"},
 			"list telephony hooks: Okta answered 403 E0000006: You do not have permission " +
 				"to perform the requested action [request id req-fake-1]"},
 	}

@@ -115,8 +115,9 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nsettings: OKTA_ORG_URL, OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY "+
-		"[+ OKTA_PRIVATE_KEY_ID],\n          OKTA_USER + OKTA_BASIC_SECRET (hook secret), "+
+	fmt.Fprintln(w, "\nsettings: OKTA_ORG_URL, OKTA_API_TOKEN or OKTA_CLIENT_ID + "+
+		"OKTA_PRIVATE_KEY [+ OKTA_PRIVATE_KEY_ID],\n"+
+		"          OKTA_USER + OKTA_BASIC_SECRET (hook secret), "+
 		"OKTA_HOOK_CLIENT_ID, OKTA_HOOK_CLIENT_SECRET")
 }
 
