@@ -276,7 +276,8 @@ func (c *Client) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 		return sms.Receipt{}, transportError(ctx, err, st)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return fromAccepted(payload, to, st.attempts, st.stopped)
+		return fromAccepted(payload, resp.Header.Get("Content-Type"), to, st.attempts,
+			st.stopped)
 	}
 	return sms.Receipt{}, fromFailed(resp, payload, st.attempts, st.stopped)
 }

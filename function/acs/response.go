@@ -15,6 +15,10 @@ import (
 // never ends up whole in a log line.
 const maxErrorText = 200
 
+// NOTE: every provider text copied into an error goes through clip or clipTo, which replace
+// digit runs (see redactDigits): the hook logs these errors, and ACS may quote the
+// recipient's number, or a body may hold the message text and its code.
+
 // sendResponse is the 202 body: one item per recipient.
 type sendResponse struct {
 	Value []responseItem `json:"value"`
@@ -59,8 +63,10 @@ func recipientTransient(body []byte) bool {
 	return false
 }
 
-// fromAccepted turns a 2xx answer into a receipt or an error. attempts is for the error.
-func fromAccepted(body []byte, to string, attempts int, stopped string) (sms.Receipt, error) {
+// fromAccepted turns a 2xx answer into a receipt or an error. contentType and attempts are
+// for the error.
+func fromAccepted(body []byte, contentType, to string, attempts int,
+	stopped string) (sms.Receipt, error) {
 	it, ok := itemFor(body, to)
 	if !ok {
 		// NOTE: no retry here. A 2xx means ACS took the request and may have queued the text;
@@ -69,7 +75,7 @@ func fromAccepted(body []byte, to string, attempts int, stopped string) (sms.Rec
 		return sms.Receipt{}, &sms.Error{
 			Kind: sms.KindUnavailable, Status: http.StatusAccepted, Attempts: attempts,
 			Message: "ACS accepted the request but its answer has no readable result " +
-				"for the recipient: " + describeBody(body),
+				"for the recipient: " + describeAccepted(body, contentType),
 		}
 	}
 	if it.Successful && it.MessageID != "" {
@@ -166,8 +172,19 @@ func fieldMessages(fields map[string]json.RawMessage) string {
 	return strings.Join(parts, "; ")
 }
 
-// describeBody says what a body that is not the expected JSON looks like, without echoing
-// more than a short, printable prefix of it.
+// describeAccepted says what a 2xx body that is not the expected JSON looks like without
+// echoing any of it: a 2xx answer to a send may quote the request, recipient and text
+// included.
+func describeAccepted(body []byte, contentType string) string {
+	if len(body) == 0 {
+		return "empty body"
+	}
+	return fmt.Sprintf("body is not the expected JSON (%d bytes, Content-Type %q)",
+		len(body), clipTo(contentType, 64))
+}
+
+// describeBody says what an error body that is not the expected JSON looks like, without
+// echoing more than a short, printable prefix of it, digit runs redacted.
 func describeBody(body []byte) string {
 	if len(body) == 0 {
 		return "empty body"
@@ -177,9 +194,46 @@ func describeBody(body []byte) string {
 			return ' '
 		}
 		return r
-	}, string(body[:min(len(body), 64)]))
-	return fmt.Sprintf("body is not the expected JSON (%d bytes, starts %q)", len(body), prefix)
+	}, strings.ToValidUTF8(string(body[:min(len(body), 64)]), ""))
+	return fmt.Sprintf("body is not the expected JSON (%d bytes, starts %q)", len(body),
+		redactDigits(prefix))
 }
+
+// minRedactedDigits is the shortest run of digits redactDigits hides. Shorter runs are
+// statuses and ACS's delivery codes (4007); a phone number has at least 8 digits and an
+// Okta code at least 6.
+const minRedactedDigits = 5
+
+// redactDigits replaces every run of minRedactedDigits or more digits with "***". Digits
+// separated by up to two spaces, dashes, dots or parentheses count as one run, so a number
+// typed as "+1 (425) 555-0123" is hidden whole.
+func redactDigits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		end, digits := i, 0
+		for j := i; j < len(s); j++ {
+			if isDigit(s[j]) {
+				end, digits = j+1, digits+1
+			} else if !strings.ContainsRune(" -.()", rune(s[j])) || j-end >= 2 {
+				break
+			}
+		}
+		if digits >= minRedactedDigits {
+			b.WriteString("***")
+		} else {
+			b.WriteString(s[i:end])
+		}
+		i = end
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func joinText(a, b string) string {
 	switch {
@@ -193,8 +247,10 @@ func joinText(a, b string) string {
 
 func clip(s string) string { return clipTo(s, maxErrorText) }
 
-// clipTo cuts s to at most n bytes on a rune boundary, marking the cut.
+// clipTo redacts digit runs in s and cuts it to at most n bytes on a rune boundary,
+// marking the cut.
 func clipTo(s string, n int) string {
+	s = redactDigits(s)
 	if len(s) <= n {
 		return s
 	}

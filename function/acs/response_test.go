@@ -64,3 +64,42 @@ func TestFromFailedMapsStatusToKind(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactDigitsHidesNumbersAndCodesOnly(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{"to":"14255550123"}`, `{"to":"***"}`},
+		{"Invalid To phone number +14255550123.", "Invalid To phone number +***."},
+		{"call +1 (425) 555-0123 now", "call +*** now"},
+		{"Your code is 123456", "Your code is ***"},
+		{"status 400, code 4007, 3 attempts", "status 400, code 4007, 3 attempts"},
+		{"1234", "1234"},
+		{"12345", "***"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := redactDigits(tt.in); got != tt.want {
+			t.Errorf("redactDigits(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestErrorsNeverEchoAnAcceptedBodyOrAFullNumber(t *testing.T) {
+	body := []byte(`{"to":"14255550123","message":"Your code is 123456"`)
+	_, err := fromAccepted(body, "application/json; charset=utf-8", "+14255550123", 1, "")
+	want := "sms: unavailable (status 202): ACS accepted the request but its answer has no " +
+		"readable result for the recipient: body is not the expected JSON (51 bytes, " +
+		`Content-Type "application/json; charset=utf-8")`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v;\nwant %s", err, want)
+	}
+
+	_, msg := parseErrorBody([]byte("<p>Bad number +14255550123, text: Your code is 123456</p>"))
+	if want := `body is not the expected JSON (57 bytes, starts ` +
+		`"<p>Bad number +***, text: Your code is ***</p>")`; msg != want {
+		t.Errorf("non-JSON error body: %q;\nwant %q", msg, want)
+	}
+	_, msg = parseErrorBody([]byte(`{"To":["Invalid To phone number +14255550123."]}`))
+	if want := "To: Invalid To phone number +***."; msg != want {
+		t.Errorf("dictionary: %q; want %q", msg, want)
+	}
+}

@@ -275,3 +275,54 @@ func TestHookRepeatOnAnotherInstanceSendsOneText(t *testing.T) {
 		t.Errorf("answers %+v and %+v; want both SUCCESSFUL with one messageId", a, b)
 	}
 }
+
+// TestHookLogLineHoldsNoPersonalDataOnACSFailures drives each kind of ACS failure whose body
+// could quote the request through the real client and handler: the log line says what
+// failed but holds no full number, no code and no message text.
+func TestHookLogLineHoldsNoPersonalDataOnACSFailures(t *testing.T) {
+	jsonCT := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	tests := []struct {
+		name    string
+		fault   acstest.Fault
+		outcome string
+		detail  string
+	}{
+		{"202 that is not JSON",
+			acstest.Respond(202, jsonCT, `{"value":[{"to":"15555551212","message":"Your code is`),
+			"failed_unavailable", "body is not the expected JSON (53 bytes, " +
+				`Content-Type "application/json; charset=utf-8")`},
+		{"recipient 400 quoting the number",
+			acstest.RecipientFailed(400, "Invalid To phone number +15555551212."),
+			"failed_rejected", "Invalid To phone number +***."},
+		{"400 dictionary quoting the number and text",
+			acstest.Respond(400, jsonCT,
+				`{"To":["+1 555 555 1212 cannot receive 'Your code is 123456'."]}`),
+			"failed_rejected", "To: +*** cannot receive 'Your code is ***'."},
+		{"502 HTML quoting the number",
+			acstest.Respond(502, http.Header{"Content-Type": {"text/html"}},
+				"<p>no route to 15555551212</p>"),
+			"failed_unavailable", `starts "<p>no route to ***</p>"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newE2E(t, DefaultDeadline)
+			e.acs.Fail(repeat(tt.fault, 4)...)
+			e.call(t, sample(t, nil, nil))
+
+			l := e.logs.lines(t)
+			if len(l) != 1 || l[0]["outcome"] != tt.outcome {
+				t.Fatalf("log lines %v; want one with outcome %s", l, tt.outcome)
+			}
+			if d, _ := l[0]["detail"].(string); !strings.Contains(d, tt.detail) {
+				t.Errorf("detail %q; want it to contain %q", d, tt.detail)
+			}
+			all := e.logs.String()
+			for _, secret := range []string{"5555551212", "555 555 1212", "123456",
+				"Your code is 1"} {
+				if strings.Contains(all, secret) {
+					t.Errorf("log holds %q: %s", secret, all)
+				}
+			}
+		})
+	}
+}
