@@ -583,3 +583,18 @@ func BenchmarkSend(b *testing.B) {
 		}
 	}
 }
+
+func TestSendAcceptsTheOnlyItemWhenACSWritesToWithoutThePlus(t *testing.T) {
+	const id = "Outgoing_2026120417000012345678-1234-4321-8765-123456789abc_noam"
+	srv := acstest.NewServer(t)
+	c := srv.NewClient(t, sender, fast())
+	srv.Fail(acstest.Respond(http.StatusAccepted,
+		http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+		`{"value":[{"to":"14255550123","messageId":"`+id+`","httpStatusCode":202,`+
+			`"repeatabilityResult":"accepted","successful":true}]}`))
+
+	r, err, _ := send(c, 2*time.Second, text)
+	if err != nil || r != (sms.Receipt{MessageID: id, Provider: acs.Provider, Attempts: 1}) {
+		t.Errorf("Send = %+v, %v; want the receipt for %s", r, err, id)
+	}
+}

@@ -35,10 +35,17 @@ type responseItem struct {
 
 // itemFor finds the item for recipient to. It returns false when the body is not the
 // expected JSON or holds no item for to.
+//
+// Every request carries exactly one recipient, so a single item is its answer whatever its
+// "to" says: ACS may write the number its own way (without the "+", say), and matching it
+// exactly would report an accepted text as failed. Only several items are matched by "to".
 func itemFor(body []byte, to string) (responseItem, bool) {
 	var r sendResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		return responseItem{}, false
+	}
+	if len(r.Value) == 1 {
+		return r.Value[0], true
 	}
 	for _, it := range r.Value {
 		if it.To == to {

@@ -103,3 +103,33 @@ func TestErrorsNeverEchoAnAcceptedBodyOrAFullNumber(t *testing.T) {
 		t.Errorf("dictionary: %q; want %q", msg, want)
 	}
 }
+
+func TestFromAcceptedTakesTheOnlyItemWhateverItsTo(t *testing.T) {
+	const id = "Outgoing_20260101000000aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee_noam"
+	tests := []struct {
+		name, body string
+		ok         bool
+	}{
+		{"to without the plus", `{"value":[{"to":"14255550123","messageId":"` + id +
+			`","httpStatusCode":202,"repeatabilityResult":"accepted","successful":true}]}`, true},
+		{"to sanitized", `{"value":[{"to":"sanitized","messageId":"` + id +
+			`","httpStatusCode":202,"successful":true}]}`, true},
+		{"several items, ours among them", `{"value":[{"to":"+19995550100","messageId":"x",` +
+			`"httpStatusCode":202,"successful":true},{"to":"+14255550123","messageId":"` + id +
+			`","httpStatusCode":202,"successful":true}]}`, true},
+		{"several items, none ours", `{"value":[{"to":"+19995550100","messageId":"x",` +
+			`"httpStatusCode":202,"successful":true},{"to":"14255550123","messageId":"` + id +
+			`","httpStatusCode":202,"successful":true}]}`, false},
+		{"no items", `{"value":[]}`, false},
+	}
+	for _, tt := range tests {
+		r, err := fromAccepted([]byte(tt.body), "application/json", "+14255550123", 1, "")
+		if tt.ok && (err != nil || r != (sms.Receipt{MessageID: id, Provider: Provider,
+			Attempts: 1})) {
+			t.Errorf("%s: %+v, %v; want the receipt for %s", tt.name, r, err, id)
+		}
+		if !tt.ok && (err == nil || sms.KindOf(err) != sms.KindUnavailable) {
+			t.Errorf("%s: %+v, %v; want an unavailable error", tt.name, r, err)
+		}
+	}
+}
