@@ -15,7 +15,10 @@ import (
 // must be 200 in Okta's contract (exactly one of a telephony action with a valid status, or
 // an error object with a summary) or a 400 for a body that is not a hook request.
 func FuzzHookAnswersInContract(f *testing.F) {
-	files, _ := filepath.Glob("../../sample/*.json")
+	files, err := filepath.Glob("../../sample/*.json")
+	if err != nil || len(files) < 6 {
+		f.Fatalf("seed corpus: %d sample files (%v); want at least 6 (sample/)", len(files), err)
+	}
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {

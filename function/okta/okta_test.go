@@ -159,7 +159,10 @@ func TestRequestChannelAndPreview(t *testing.T) {
 // FuzzParseRequest checks that no body makes parsing panic, and that whatever parses
 // yields a request whose derived views are consistent.
 func FuzzParseRequest(f *testing.F) {
-	files, _ := filepath.Glob("../../sample/*.json")
+	files, err := filepath.Glob("../../sample/*.json")
+	if err != nil || len(files) < 6 {
+		f.Fatalf("seed corpus: %d sample files (%v); want at least 6 (sample/)", len(files), err)
+	}
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
