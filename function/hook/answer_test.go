@@ -43,6 +43,18 @@ func TestDecideGivesTheExactAnswerBytes(t *testing.T) {
 				`"errorCauses":[{"errorSummary":"The request carried no usable one-time code.",` +
 				`"reason":"MISSING_OTP_CODE","locationType":"body",` +
 				`"location":"data.messageProfile.otpCode","domain":"external-service"}]}}` + "\n"},
+		{"refused voice", result{refusal: refuseVoice},
+			`{"error":{"errorSummary":"This provider sends text messages only.",` +
+				`"errorCauses":[{"errorSummary":"This provider sends text messages only.",` +
+				`"reason":"UNSUPPORTED_CHANNEL","locationType":"body",` +
+				`"location":"data.messageProfile.deliveryChannel",` +
+				`"domain":"external-service"}]}}` + "\n"},
+		{"refused phone", result{refusal: refusePhone, provider: "ACS"},
+			`{"error":{"errorSummary":"The phone number must start with + and the country ` +
+				`code.","errorCauses":[{"errorSummary":"The phone number must start with + ` +
+				`and the country code.","reason":"INVALID_PHONE_NUMBER","locationType":"body",` +
+				`"location":"data.messageProfile.phoneNumber","domain":"external-service"}]}}` +
+				"\n"},
 	}
 	for _, tt := range tests {
 		if got := string(decide(tt.r).Response.Marshal()); got != tt.want {
