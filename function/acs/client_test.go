@@ -206,7 +206,8 @@ func TestSendMapsFailuresToKinds(t *testing.T) {
 		{"202 without our item", []acstest.Fault{noItem},
 			failure{sms.KindUnavailable, 202, "", "no readable result", 1}},
 		{"500 every time", repeat(acstest.InternalError(), 4),
-			failure{sms.KindUnavailable, 500, "InternalServerError", "gave up after 4 attempts", 4}},
+			failure{sms.KindUnavailable, 500, "InternalServerError",
+				"gave up after 4 attempts", 4}},
 		{"per-recipient 503 every time",
 			repeat(acstest.RecipientFailed(503, "ServiceUnavailable"), 4),
 			failure{sms.KindUnavailable, 503, "", "ServiceUnavailable; gave up after 4", 4}},
@@ -482,8 +483,8 @@ func TestSendIsSafeForConcurrentUse(t *testing.T) {
 
 func TestSendOverPlainHTTPNeedsTheOptIn(t *testing.T) {
 	srv := acstest.NewServer(t, acstest.WithPlainHTTP())
-	if _, err := acs.NewClientFromConnectionString(srv.ConnectionString(), sender, nil); err == nil ||
-		!strings.Contains(err.Error(), "endpoint must be https://") {
+	_, err := acs.NewClientFromConnectionString(srv.ConnectionString(), sender, nil)
+	if err == nil || !strings.Contains(err.Error(), "endpoint must be https://") {
 		t.Errorf("http endpoint without opt-in: err = %v", err)
 	}
 	c := srv.NewClient(t, sender, fast()) // sets InsecureAllowCredentialWithHTTP

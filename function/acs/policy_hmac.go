@@ -16,7 +16,8 @@ import (
 
 // hmacPolicy signs each request the way ACS expects from a client holding an access key:
 //
-//	stringToSign = METHOD + "\n" + pathAndQuery + "\n" + x-ms-date + ";" + host + ";" + contentHash
+//	stringToSign = METHOD + "\n" + pathAndQuery + "\n" +
+//	               x-ms-date + ";" + host + ";" + contentHash
 //	Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<b64>
 //
 // where contentHash is base64(SHA-256(body bytes)) and the signature is

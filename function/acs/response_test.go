@@ -26,7 +26,8 @@ func TestParseErrorBodyReadsAllThreeShapes(t *testing.T) {
 			"", "One or more validation errors occurred.; Message: The Message field is required."},
 		{"empty", "", "", ""},
 		{"html", "<html><body>Bad Gateway</body></html>", "",
-			`body is not the expected JSON (37 bytes, starts "<html><body>Bad Gateway</body></html>")`},
+			`body is not the expected JSON (37 bytes, ` +
+				`starts "<html><body>Bad Gateway</body></html>")`},
 	}
 	for _, tt := range tests {
 		code, msg := parseErrorBody([]byte(tt.body))

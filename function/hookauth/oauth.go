@@ -208,8 +208,8 @@ func (o *OAuth) Authenticate(r *http.Request) error {
 	}
 
 	if !slices.Contains(claims.Scopes, o.scope) {
-		return &Error{Reason: ReasonMissingScope,
-			Err: fmt.Errorf("scope %q not among the token's %d scopes", o.scope, len(claims.Scopes))}
+		return &Error{Reason: ReasonMissingScope, Err: fmt.Errorf(
+			"scope %q not among the token's %d scopes", o.scope, len(claims.Scopes))}
 	}
 	if o.clientID != "" && claims.ClientID != o.clientID {
 		return &Error{Reason: ReasonWrongClient,

@@ -83,7 +83,8 @@ func newHarness(t *testing.T, edit func(*OAuthConfig)) *harness {
 		Scope:    hookauthtest.Scope,
 		ClientID: hookauthtest.ClientID,
 		Now:      h.clk.Now,
-		Logger:   slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewJSONHandler(h.logs,
+			&slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	cfg.Issuer = h.iss.URL
 	cfg.HTTPClient = h.iss.Client()

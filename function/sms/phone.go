@@ -6,7 +6,8 @@ import (
 )
 
 // ErrNotE164 is returned by NormalizeE164 for a number it will not send to.
-var ErrNotE164 = errors.New("sms: phone number is not in E.164 form (+ country code, 8 to 15 digits)")
+var ErrNotE164 = errors.New(
+	"sms: phone number is not in E.164 form (+ country code, 8 to 15 digits)")
 
 // NormalizeE164 strips the spaces, dashes, dots and parentheses people type into phone
 // numbers and checks that what is left is E.164: a "+", a first digit 1-9, and 8 to 15 digits

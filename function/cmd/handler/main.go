@@ -68,14 +68,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	defer a.close()
 
-	srv := &http.Server{
-		Handler:           a.mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(a.mux, logger)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("handler: listening", "addr", ln.Addr().String(), "sender", a.sender,
@@ -90,14 +83,33 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	case <-ctx.Done():
 	}
 
-	logger.Info("handler: shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		logger.Warn("handler: shutdown", "error", err.Error())
-	}
-	if err := a.hook.Drain(sctx); err != nil {
-		logger.Warn("handler: shutdown", "error", err.Error())
-	}
+	shutdown(srv, a, logger)
 	return 0
+}
+
+// newServer returns the HTTP server for h. Its timeouts are far above the hook's 2.5 s
+// deadline, so they only ever end a stuck or idle connection.
+func newServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// shutdown lets the calls in flight finish, then waits for the hook's SentRecorder calls,
+// both within shutdownGrace.
+func shutdown(srv *http.Server, a *app, logger *slog.Logger) {
+	logger.Info("handler: shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Warn("handler: shutdown", "error", err.Error())
+	}
+	if err := a.hook.Drain(ctx); err != nil {
+		logger.Warn("handler: shutdown", "error", err.Error())
+	}
 }
