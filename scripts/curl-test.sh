@@ -13,9 +13,10 @@
 #             answers a repeated eventId from memory without sending
 #   -h        this help
 #   --wait-delivery
-#             after a SUCCESSFUL answer, poll GET /api/deliveries/{transactionId} every 5 s
-#             until the text is Delivered or Failed (at most DELIVERY_WAIT seconds, default
-#             120), print the record and its final status; exit 0 only when Delivered.
+#             after a SUCCESSFUL answer, poll GET /api/deliveries/{transactionId} every
+#             DELIVERY_POLL seconds (default 5) until the text is Delivered or Failed (at
+#             most DELIVERY_WAIT seconds, default 120), print the record and its final
+#             status; exit 0 only when Delivered.
 #             The local outbox never gets a delivery report: there it stays "Sent".
 #
 # Authentication, from the environment:
@@ -146,6 +147,9 @@ if [[ -n "${DELIVERIES_KEY:-}" ]]; then
   key_cfg="header = \"x-functions-key: ${DELIVERIES_KEY}\""
 fi
 wait_s="${DELIVERY_WAIT:-120}"
+poll_s="${DELIVERY_POLL:-5}"
+[[ "$wait_s" =~ ^[0-9]+$ && "$poll_s" =~ ^[0-9]+$ ]] || {
+  echo "curl-test: DELIVERY_WAIT and DELIVERY_POLL must be whole seconds" >&2; exit 2; }
 deadline=$((SECONDS + wait_s))
 while :; do
   code="$(curl -sS -o "$out" -w '%{http_code}' --max-time 10 -H "Accept: application/json" \
@@ -165,7 +169,7 @@ while :; do
     exit 1
   fi
   echo "curl-test: $txid is $state; waiting for its delivery report"
-  sleep 5
+  sleep "$poll_s"
 done
 
 cat "$out"

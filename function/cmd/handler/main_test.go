@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"encoding/pem"
@@ -169,6 +171,130 @@ func TestCurlTestPassesAgainstTheLocalHandler(t *testing.T) {
 	bad.Env = []string{"PATH=" + os.Getenv("PATH"), "OKTA_USER=okta", "OKTA_BASIC_SECRET=x"}
 	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "HTTP 401") {
 		t.Errorf("curl-test.sh with a wrong secret: %v\n%s", err, out)
+	}
+}
+
+// TestCurlTestWaitDeliveryFollowsTheTextToItsDeliveryReport runs curl-test.sh
+// --wait-delivery against the local binary and, while the script polls, delivers the text's
+// report the way the Functions host does (an Event Grid invocation to /deliveryreport). The
+// script ends with the report's status, and exits 0 only for Delivered.
+func TestCurlTestWaitDeliveryFollowsTheTextToItsDeliveryReport(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	tests := []struct {
+		status, details string
+		ok              bool
+		final           string
+	}{
+		{"Delivered", "No error.", true,
+			"curl-test: delivery Delivered, code 2000 Delivered successfully"},
+		{"Failed", "4007: Recipient opted out", false,
+			"curl-test: delivery Failed, code 4007 Recipient opted out (STOP) " +
+				"(action: stop-sending-to-number)"},
+	}
+	_, base := startHandler(t, t.TempDir(), "OKTA_USER=okta",
+		"OKTA_BASIC_SECRET=local-dev-secret")
+	for _, tt := range tests {
+		t.Run(tt.status, func(t *testing.T) {
+			out, err := waitDelivery(t, base, func(txid string) {
+				postDeliveryReport(t, base, txid, tt.status, tt.details)
+			})
+			if tt.ok != (err == nil) {
+				t.Errorf("curl-test.sh --wait-delivery = %v; want ok=%v\n%s", err, tt.ok, out)
+			}
+			if !strings.Contains(out, "\n"+tt.final+"\n") {
+				t.Errorf("output lacks %q:\n%s", tt.final, out)
+			}
+		})
+	}
+}
+
+// waitDelivery runs curl-test.sh --wait-delivery against base, polling every second, and
+// calls report with the transactionId once the script says it is waiting for the report.
+// It returns the script's output and exit error; the script is killed after 30 s.
+func waitDelivery(t *testing.T, base string, report func(txid string)) (string, error) {
+	t.Helper()
+	script, err := filepath.Abs("../../../scripts/curl-test.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run := exec.CommandContext(ctx, script, "--wait-delivery", base+"/api/telephony")
+	run.Env = []string{"PATH=" + os.Getenv("PATH"), "DELIVERY_WAIT=20", "DELIVERY_POLL=1"}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Stdout, run.Stderr = w, w
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+
+	var out strings.Builder
+	txid, reported := "", false
+	lines := bufio.NewScanner(r)
+	for lines.Scan() {
+		l := lines.Text()
+		out.WriteString(l + "\n")
+		if id, ok := strings.CutPrefix(l, "curl-test: SUCCESSFUL, transactionId "); ok {
+			txid = id
+		}
+		if txid != "" && !reported && strings.Contains(l, "waiting for its delivery report") {
+			report(txid)
+			reported = true
+		}
+	}
+	r.Close()
+	err = run.Wait()
+	if !reported {
+		t.Errorf("the script never waited for a report (transactionId %q)", txid)
+	}
+	return out.String(), err
+}
+
+// postDeliveryReport posts an SMSDeliveryReportReceived event for messageID to
+// /deliveryreport in the Functions host's payload mode and checks the 200 answer.
+func postDeliveryReport(t *testing.T, base, messageID, status, details string) {
+	t.Helper()
+	at := time.Now().UTC()
+	event := map[string]any{
+		"id": "report-" + messageID,
+		"topic": "/subscriptions/x/resourceGroups/g/providers/" +
+			"microsoft.communication/communicationservices/acs",
+		"subject":     "/phonenumber/15555551212",
+		"eventType":   "Microsoft.Communication.SMSDeliveryReportReceived",
+		"dataVersion": "1.0", "metadataVersion": "1",
+		"eventTime": at.Format(time.RFC3339Nano),
+		"data": map[string]any{
+			"messageId": messageID, "from": "18005550100", "to": "+15555551212",
+			"deliveryStatus": status, "deliveryStatusDetails": details,
+			"receivedTimestamp": at.Format(time.RFC3339Nano),
+			"deliveryAttempts": []any{map[string]any{
+				"timestamp":         at.Add(-time.Second).Format(time.RFC3339Nano),
+				"segmentsSucceeded": 1, "segmentsFailed": 0,
+			}},
+		},
+	}
+	body, err := json.Marshal(map[string]any{
+		"Data":     map[string]any{"eventGridEvent": event},
+		"Metadata": map[string]any{"sys": map[string]any{"MethodName": "deliveryreport"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Post(base+"/deliveryreport", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /deliveryreport = %d; want 200", resp.StatusCode)
 	}
 }
 
