@@ -2,12 +2,14 @@ package hook
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,5 +326,51 @@ func TestHookLogLineHoldsNoPersonalDataOnACSFailures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// failingStore is an eventId store that is down: every Claim fails at once.
+type failingStore struct{}
+
+func (failingStore) Claim(context.Context, string, time.Duration) (Answer, bool, error) {
+	return Answer{}, false, errors.New("store unreachable")
+}
+
+func (failingStore) Complete(string, Answer) {}
+
+// TestHookRepeatWhileTheStoreFailsSendsOneText checks the path a failing eventId store
+// takes: each repeat is sent again, and only the first-sent time taken from eventTime keeps
+// ACS from sending a second text, though the second send comes seconds later.
+func TestHookRepeatWhileTheStoreFailsSendsOneText(t *testing.T) {
+	fake := acstest.NewServer(t)
+	client := fake.NewClient(t, testFrom, &acs.ClientOptions{
+		Now: steppingClock(time.Now(), 4*time.Second)})
+	h, _ := newHandler(t, client, func(o *Options) { o.Store = failingStore{} })
+	body := sample(t, nil, map[string]any{
+		"eventTime": time.Now().Add(-time.Second).UTC().Format(time.RFC3339)})
+
+	first := action(t, post(h, body, testAuth).Body.Bytes())
+	second := action(t, post(h, body, testAuth).Body.Bytes())
+	if n := len(fake.Requests()); n != 2 {
+		t.Errorf("ACS requests = %d; want 2 (the store cannot deduplicate)", n)
+	}
+	if n := fake.TextsSent(); n != 1 {
+		t.Errorf("texts sent = %d; want 1", n)
+	}
+	if first.Status != okta.StatusSuccessful || first.TransactionID != second.TransactionID {
+		t.Errorf("answers %+v and %+v; want both SUCCESSFUL with one messageId", first, second)
+	}
+}
+
+// steppingClock returns a clock that starts at start and moves step ahead on every reading.
+func steppingClock(start time.Time, step time.Duration) func() time.Time {
+	var mu sync.Mutex
+	next := start
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		t := next
+		next = next.Add(step)
+		return t
 	}
 }
