@@ -1,8 +1,9 @@
 // Package outbox is the sender used when no ACS settings exist, on a developer's machine or
 // in CI: each text becomes one JSON line in a file, the local stand-in for the phone.
 //
-// The file holds the full number and the text (codes included), which is why it is created
-// with mode 0600 and why Outbox must never be wired in Azure. The log line it writes is
+// The file holds the full number and the text (codes included), which is why it is kept at
+// mode 0600 (a file already there is tightened; a path that is not a regular file is
+// refused) and why Outbox must never be wired in Azure. The log line it writes is
 // masked like every other.
 package outbox
 
@@ -10,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -90,15 +92,20 @@ func (o *Outbox) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 	return sms.Receipt{MessageID: line.MessageID, Provider: Provider, Attempts: 1}, nil
 }
 
+// ErrNotRegular is returned (wrapped) when the outbox path exists but is not a regular
+// file: a symbolic link, a directory, a device or a pipe. The outbox refuses to follow or
+// write into such a path, since the codes it holds would land wherever it points.
+var ErrNotRegular = errors.New("not a regular file")
+
 // append writes b with a single write on a file opened for appending, so that lines from
 // concurrent sends never interleave.
 func (o *Outbox) append(b []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.f == nil {
-		f, err := os.OpenFile(o.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		f, err := openPrivate(o.path)
 		if err != nil {
-			return fmt.Errorf("outbox: open: %w", err)
+			return err
 		}
 		o.f = f
 	}
@@ -107,6 +114,72 @@ func (o *Outbox) append(b []byte) error {
 	}
 	return nil
 }
+
+// openPrivate opens path for appending, creating it if needed, and leaves it with mode
+// 0600 whatever mode a file already there had: the outbox holds codes like a phone.
+//
+// NOTE: a path that is not a regular file is refused, never followed. It is checked
+// three times: before opening (so that no file is created through a symbolic link), by
+// the open itself (O_NOFOLLOW where the system has it), and after opening (the opened
+// file must be the regular file now at path), which closes the window between the
+// first check and the open.
+func openPrivate(path string) (*os.File, error) {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|oNoFollow, 0o600)
+	if err != nil {
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, notRegular(path, fi.Mode()) // O_NOFOLLOW refused a link
+		}
+		return nil, fmt.Errorf("outbox: open: %w", err)
+	}
+
+	opened, err := f.Stat()
+	if err == nil {
+		var atPath os.FileInfo
+		atPath, err = os.Lstat(path)
+		if err == nil && (!atPath.Mode().IsRegular() || !os.SameFile(opened, atPath)) {
+			err = notRegular(path, atPath.Mode())
+		}
+	}
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err != nil {
+		_ = f.Close()
+		var nr *notRegularError
+		if errors.As(err, &nr) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("outbox: open %s: make it private (0600): %w", path, err)
+	}
+	return f, nil
+}
+
+// notRegularError says which path was refused and what it is.
+type notRegularError struct {
+	path string
+	mode os.FileMode
+}
+
+func notRegular(path string, mode os.FileMode) error {
+	return &notRegularError{path: path, mode: mode}
+}
+
+func (e *notRegularError) Error() string {
+	what := "a special file"
+	switch {
+	case e.mode&os.ModeSymlink != 0:
+		what = "a symbolic link"
+	case e.mode.IsDir():
+		what = "a directory"
+	}
+	return fmt.Sprintf("outbox: open %s: %s, not a regular file; the outbox holds codes "+
+		"and writes only to a regular file it can make private (0600)", e.path, what)
+}
+
+func (e *notRegularError) Unwrap() error { return ErrNotRegular }
 
 // Close closes the file, if it was opened.
 func (o *Outbox) Close() error {

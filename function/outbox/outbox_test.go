@@ -118,3 +118,82 @@ func TestOutboxHonoursAnExpiredContext(t *testing.T) {
 		t.Errorf("file exists after a cancelled send: %v", err)
 	}
 }
+
+func TestOutboxTightensAnExistingFileToOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ob.jsonl")
+	if err := os.WriteFile(path, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // not left to the umask
+		t.Fatal(err)
+	}
+	o := New(path, nil)
+	defer o.Close()
+
+	m := sms.Message{To: "+15555551212", Body: "x"}
+	if _, err := o.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode() != 0o600 {
+		t.Errorf("file mode = %v; want -rw-------", fi.Mode())
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(b), "{}\n{\"messageId\":\"outbox-") {
+		t.Errorf("existing content not kept before the new line: %q", b)
+	}
+}
+
+func TestOutboxRefusesAPathThatIsNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "elsewhere.jsonl")
+	if err := os.WriteFile(target, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.jsonl")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(dir, "dangling.jsonl")
+	if err := os.Symlink(filepath.Join(dir, "created-through-link"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct{ name, path, what string }{
+		{"symlink to a file", link, "a symbolic link"},
+		{"dangling symlink", dangling, "a symbolic link"},
+		{"directory", sub, "a directory"},
+	}
+	for _, tt := range tests {
+		o := New(tt.path, nil)
+		_, err := o.Send(context.Background(), sms.Message{To: "+15555551212", Body: "123456"})
+		want := "sms: unavailable: outbox: open " + tt.path + ": " + tt.what +
+			", not a regular file; the outbox holds codes and writes only to a regular " +
+			"file it can make private (0600)"
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: Send = %v; want %q", tt.name, err, want)
+		}
+		if !errors.Is(err, ErrNotRegular) || sms.KindOf(err) != sms.KindUnavailable {
+			t.Errorf("%s: err %v is not ErrNotRegular of kind unavailable", tt.name, err)
+		}
+		o.Close()
+	}
+
+	if b, _ := os.ReadFile(target); len(b) != 0 {
+		t.Errorf("the link's target was written: %q", b)
+	}
+	if fi, _ := os.Stat(target); fi.Mode() != 0o644 {
+		t.Errorf("the link's target mode changed to %v", fi.Mode())
+	}
+	_, err := os.Lstat(filepath.Join(dir, "created-through-link"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file was created through the dangling link: %v", err)
+	}
+}
