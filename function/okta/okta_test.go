@@ -88,6 +88,13 @@ func TestParseRequestReadsEveryFieldOfTheSample(t *testing.T) {
 	if want := time.Date(2026, 1, 28, 21, 48, 34, 321e6, time.UTC); !ok || !exp.Equal(want) {
 		t.Errorf("OTPExpiry = %v, %v; want %v", exp, ok, want)
 	}
+	at, ok := r.EventAt()
+	if want := time.Date(2026, 1, 28, 21, 43, 40, 0, time.UTC); !ok || !at.Equal(want) {
+		t.Errorf("EventAt = %v, %v; want %v", at, ok, want)
+	}
+	if _, ok := (&Request{EventTime: "28/01/2026"}).EventAt(); ok {
+		t.Error("EventAt read an unreadable eventTime")
+	}
 	if !r.IsSMS() || r.IsPreview() {
 		t.Errorf("IsSMS, IsPreview = %v, %v; want true, false", r.IsSMS(), r.IsPreview())
 	}
