@@ -51,8 +51,17 @@ func TestLoadConfigAcceptsValidSettings(t *testing.T) {
 		{"table endpoint", map[string]string{
 			envTableEndpoint: "https://acct.table.core.windows.net"},
 			func(c *config) bool { return c.TableEndpoint != "" }},
+		{"highest port", map[string]string{envPort: "65535"},
+			func(c *config) bool { return c.Port == 65535 }},
 		{"ephemeral port", map[string]string{envPort: "0"},
 			func(c *config) bool { return c.Port == 0 }},
+		{"longest deadline", map[string]string{envDeadline: "2.8s"},
+			func(c *config) bool { return c.Deadline == 2800*time.Millisecond }},
+		{"shortest deadline", map[string]string{envDeadline: "100ms"},
+			func(c *config) bool { return c.Deadline == 100*time.Millisecond }},
+		{"Key Vault text inside a value", map[string]string{
+			envBasicSecret: "x@Microsoft.KeyVault("},
+			func(c *config) bool { return c.BasicSecrets[0] == "x@Microsoft.KeyVault(" }},
 	}
 	for _, tt := range tests {
 		c, err := loadConfig(env(tt.env))
@@ -129,6 +138,42 @@ func TestLoadConfigRefusesBadSettingsNamingThem(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), "pw==") || strings.Contains(err.Error(), "local-dev") {
 			t.Errorf("%s: error leaks a secret: %v", tt.name, err)
+		}
+	}
+}
+
+func TestLoadConfigRefusesSettingsThatPassedBeforeWithExactTexts(t *testing.T) {
+	const kvProblem = ": unresolved Key Vault reference: the app could not read the " +
+		"secret (check the reference and the identity's access to the vault)"
+	const ref = "(SecretUri=https://v.vault.azure.net/secrets/okta-basic/)"
+	deadline := func(v string) string {
+		return "HOOK_DEADLINE: \"" + v + "\" must be a Go duration from 100ms to 2.8s, " +
+			"e.g. 2.5s (Okta waits 3s in all, and the Functions host's hop to and from " +
+			"this handler needs the rest)"
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"deadline just under 3s", map[string]string{envDeadline: "2999ms"}, deadline("2999ms")},
+		{"deadline just over 2.8s", map[string]string{envDeadline: "2801ms"}, deadline("2801ms")},
+		{"deadline 3s", map[string]string{envDeadline: "3s"}, deadline("3s")},
+		{"deadline under 100ms", map[string]string{envDeadline: "99ms"}, deadline("99ms")},
+		{"negative deadline", map[string]string{envDeadline: "-1s"}, deadline("-1s")},
+		{"lower-case reference", map[string]string{envBasicSecret: "@microsoft.keyvault" + ref},
+			"OKTA_BASIC_SECRET" + kvProblem},
+		{"upper-case reference", map[string]string{envBasicNext: "@MICROSOFT.KEYVAULT" + ref},
+			"OKTA_BASIC_SECRET_NEXT" + kvProblem},
+		{"mixed case after white space", map[string]string{
+			envACSConn: " \t\n@microsoft.KeyVault" + ref}, "ACS_CONNECTION_STRING" + kvProblem},
+		{"lower-case reference in the port", map[string]string{
+			envPort: "@microsoft.keyvault" + ref}, "FUNCTIONS_CUSTOMHANDLER_PORT" + kvProblem},
+	}
+	for _, tt := range tests {
+		_, err := loadConfig(env(tt.env))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: err = %v; want %q", tt.name, err, tt.want)
 		}
 	}
 }
