@@ -112,7 +112,7 @@ func (k *keySet) await(ctx context.Context, f *fetch, kid string) (*rsa.PublicKe
 	k.mu.Unlock()
 	if !ok {
 		return nil, &Error{Reason: ReasonUnknownKey,
-			Err: fmt.Errorf("key id %q is not in the issuer's key set", kid)}
+			Err: fmt.Errorf("key id %s is not in the issuer's key set", quote(kid))}
 	}
 	return pub, nil
 }
@@ -280,7 +280,7 @@ func (k *keySet) parse(set jwkset.JWKSMarshal) (map[string]*rsa.PublicKey, error
 		}
 		if why != "" {
 			k.log.Warn("hookauth: skipping a key in the issuer's key set",
-				"issuer", k.issuer, "kid", m.KID, "why", why)
+				"issuer", k.issuer, "kid", clean(m.KID, maxQuoted), "why", why)
 			continue
 		}
 		keys[m.KID] = pub

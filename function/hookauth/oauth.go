@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -31,6 +33,17 @@ const (
 
 // maxTokenBytes bounds the bearer token parsed; Okta access tokens are about 1 KB.
 const maxTokenBytes = 16 << 10
+
+// Bounds on text that comes from a token and ends up in an error, which the hook logs.
+// The caller is not authenticated yet, so whatever the token holds (a key id of 12 KB,
+// terminal escapes, line breaks) is the caller's choice.
+const (
+	// maxQuoted bounds one token-supplied value (kid, alg, cid) quoted in an error.
+	maxQuoted = 64
+	// maxLibraryText bounds the text of an error from the jwt library, which may quote
+	// parts of the token (a number literal of a claim, for example).
+	maxLibraryText = 128
+)
 
 // OAuthConfig configures OAuth. The zero value of every optional field means the
 // documented default.
@@ -212,8 +225,8 @@ func (o *OAuth) Authenticate(r *http.Request) error {
 			"scope %q not among the token's %d scopes", o.scope, len(claims.Scopes))}
 	}
 	if o.clientID != "" && claims.ClientID != o.clientID {
-		return &Error{Reason: ReasonWrongClient,
-			Err: fmt.Errorf("token client id %q is not the configured one", claims.ClientID)}
+		return &Error{Reason: ReasonWrongClient, Err: fmt.Errorf(
+			"token client id %s is not the configured one", quote(claims.ClientID))}
 	}
 	return nil
 }
@@ -242,6 +255,7 @@ func bearerToken(r *http.Request) (string, error) {
 
 // refusal turns a parse or validation error of the jwt library into an *Error with the
 // most telling Reason. When several claims are wrong at once, the order below decides.
+// The library's text is cut and cleaned (see clean): it may quote parts of the token.
 func refusal(tok *jwt.Token, claims *oktaClaims, err error) error {
 	var own *Error
 	if errors.As(err, &own) {
@@ -252,7 +266,10 @@ func refusal(tok *jwt.Token, claims *oktaClaims, err error) error {
 	switch {
 	case errors.Is(err, jwt.ErrTokenMalformed): // stays ReasonMalformed
 	case tok != nil && tok.Header["alg"] != jwt.SigningMethodRS256.Alg():
-		reason = ReasonAlgorithm
+		// Our own text: the library's may quote the token's alg in full.
+		alg, _ := tok.Header["alg"].(string)
+		return &Error{Reason: ReasonAlgorithm, Err: &boundedError{
+			text: "alg " + quote(alg) + " is not RS256", err: err}}
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		reason = ReasonBadSignature
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer) || claims.Issuer == "":
@@ -264,7 +281,44 @@ func refusal(tok *jwt.Token, claims *oktaClaims, err error) error {
 	case errors.Is(err, jwt.ErrTokenNotValidYet) || errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		reason = ReasonNotYetValid
 	}
-	return &Error{Reason: reason, Err: err}
+	return &Error{Reason: reason, Err: &boundedError{text: clean(err.Error(), maxLibraryText),
+		err: err}}
+}
+
+// boundedError carries a library error under a text of bounded length and printable
+// characters only, while errors.Is and errors.As still see the library error.
+type boundedError struct {
+	text string
+	err  error
+}
+
+func (e *boundedError) Error() string { return e.text }
+func (e *boundedError) Unwrap() error { return e.err }
+
+// quote returns s, a value taken from a token, quoted for an error or a log line: cut by
+// clean, with any double quote or backslash replaced by '?' as well, so that quoting adds
+// nothing but the two quote marks.
+func quote(s string) string {
+	return `"` + unquotable.Replace(clean(s, maxQuoted)) + `"`
+}
+
+var unquotable = strings.NewReplacer(`"`, "?", "\\", "?")
+
+// clean returns s cut to at most limit bytes of valid UTF-8, with every rune that is not
+// printable (control characters, line breaks, invisible formatting such as bidirectional
+// overrides, invalid bytes) replaced by '?'. When s was longer, its full length follows.
+func clean(s string, limit int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == utf8.RuneError {
+			r = '?'
+		}
+		if b.Len()+utf8.RuneLen(r) > limit {
+			return b.String() + fmt.Sprintf("...(%d bytes)", len(s))
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // oktaClaims are the claims of an Okta access token that the hook checks.

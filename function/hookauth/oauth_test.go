@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -695,6 +698,70 @@ func BenchmarkOAuthAuthenticateWarm(b *testing.B) {
 	for b.Loop() {
 		if err := o.Authenticate(r); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestOAuthClipsTokenSuppliedTextInErrors sends tokens whose header and claims carry
+// values of about 10 KB with terminal escapes and line breaks: the caller is not
+// authenticated yet, and the error text goes to the hook's log line.
+func TestOAuthClipsTokenSuppliedTextInErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	if err := h.auth(h.valid(t)); err != nil { // warm the cache
+		t.Fatalf("valid token: %v", err)
+	}
+	h.waitFetch(t)
+	h.clk.Advance(DefaultMinRefreshInterval) // an unknown kid may now trigger a fetch
+
+	long := "\x1b[31mx\n\u202e\"\\" + strings.Repeat("a", 10200) // 10212 bytes
+	signer := h.iss.Signer()
+	claims := h.iss.Claims(h.clk.Now())
+	cidClaims := h.iss.Claims(h.clk.Now())
+	cidClaims["cid"] = long
+	numClaims := h.iss.Claims(h.clk.Now())
+	numClaims["exp"] = json.Number("1" + strings.Repeat("0", 10000)) // out of float range
+	sign := func(header map[string]any, c jwt.MapClaims) string {
+		return hookauthtest.Sign(t, jwt.SigningMethodRS256, signer.Private, header, c)
+	}
+	// The value as quoted: 64 bytes with '?' for each control, format, '"' and '\' rune.
+	quoted := `"?[31mx????` + strings.Repeat("a", 54) + `...(10212 bytes)"`
+
+	tests := []struct {
+		name, token string
+		reason      Reason
+		want        string // the exact error text; "" to check only length and runes
+	}{
+		{"kid", sign(map[string]any{"kid": long}, claims), ReasonUnknownKey,
+			"hookauth: unknown signing key: key id " + quoted +
+				" is not in the issuer's key set"},
+		{"alg", sign(map[string]any{"kid": signer.ID, "alg": long}, claims),
+			ReasonAlgorithm, "hookauth: disallowed signing algorithm: alg " + quoted +
+				" is not RS256"},
+		{"cid", sign(map[string]any{"kid": signer.ID}, cidClaims), ReasonWrongClient,
+			"hookauth: wrong client id: token client id " + quoted +
+				" is not the configured one"},
+		{"exp as a 10 KB number", sign(map[string]any{"kid": signer.ID}, numClaims),
+			ReasonMalformed, ""},
+	}
+	for _, tt := range tests {
+		err := h.auth(tt.token)
+		wantReason(t, tt.name, err, tt.reason)
+		if err == nil {
+			continue
+		}
+		text := err.Error()
+		if tt.want != "" && text != tt.want {
+			t.Errorf("%s: error\n%q; want\n%q", tt.name, text, tt.want)
+		}
+		if len(text) >= 200 || strings.Contains(text, strings.Repeat("a", 100)) ||
+			strings.Contains(text, strings.Repeat("0", 100)) {
+			t.Errorf("%s: error of %d bytes repeats the token: %.300q", tt.name, len(text), text)
+		}
+		for _, r := range text {
+			if !unicode.IsPrint(r) || !utf8.ValidString(text) {
+				t.Errorf("%s: error holds %U: %.300q", tt.name, r, text)
+				break
+			}
 		}
 	}
 }
