@@ -144,8 +144,10 @@ func parsePort(c *config, getenv func(string) string) error {
 		return &settingError{envPort, "not set (the Functions host sets it; locally use 7071)"}
 	}
 	p, err := strconv.Atoi(v)
-	if err != nil || p < 0 || p > 65535 {
-		return &settingError{envPort, fmt.Sprintf("%q is not a TCP port number", v)}
+	// Port 0 would listen on a port the kernel picks, which the Functions host cannot know.
+	if err != nil || p < 1 || p > 65535 {
+		return &settingError{envPort, fmt.Sprintf("%q is not a TCP port number from 1 to "+
+			"65535", v)}
 	}
 	c.Port = p
 	return nil

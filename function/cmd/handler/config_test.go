@@ -53,8 +53,8 @@ func TestLoadConfigAcceptsValidSettings(t *testing.T) {
 			func(c *config) bool { return c.TableEndpoint != "" }},
 		{"highest port", map[string]string{envPort: "65535"},
 			func(c *config) bool { return c.Port == 65535 }},
-		{"ephemeral port", map[string]string{envPort: "0"},
-			func(c *config) bool { return c.Port == 0 }},
+		{"lowest port", map[string]string{envPort: "1"},
+			func(c *config) bool { return c.addr() == "127.0.0.1:1" }},
 		{"longest deadline", map[string]string{envDeadline: "2.8s"},
 			func(c *config) bool { return c.Deadline == 2800*time.Millisecond }},
 		{"shortest deadline", map[string]string{envDeadline: "100ms"},
@@ -151,6 +151,10 @@ func TestLoadConfigRefusesSettingsThatPassedBeforeWithExactTexts(t *testing.T) {
 			"e.g. 2.5s (Okta waits 3s in all, and the Functions host's hop to and from " +
 			"this handler needs the rest)"
 	}
+	port := func(v string) string {
+		return "FUNCTIONS_CUSTOMHANDLER_PORT: \"" + v + "\" is not a TCP port number " +
+			"from 1 to 65535"
+	}
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -161,6 +165,9 @@ func TestLoadConfigRefusesSettingsThatPassedBeforeWithExactTexts(t *testing.T) {
 		{"deadline 3s", map[string]string{envDeadline: "3s"}, deadline("3s")},
 		{"deadline under 100ms", map[string]string{envDeadline: "99ms"}, deadline("99ms")},
 		{"negative deadline", map[string]string{envDeadline: "-1s"}, deadline("-1s")},
+		{"port 0", map[string]string{envPort: "0"}, port("0")},
+		{"negative port", map[string]string{envPort: "-1"}, port("-1")},
+		{"port 65536", map[string]string{envPort: "65536"}, port("65536")},
 		{"lower-case reference", map[string]string{envBasicSecret: "@microsoft.keyvault" + ref},
 			"OKTA_BASIC_SECRET" + kvProblem},
 		{"upper-case reference", map[string]string{envBasicNext: "@MICROSOFT.KEYVAULT" + ref},
