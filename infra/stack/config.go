@@ -235,8 +235,11 @@ func (r *configReader) check(c *Config) {
 	if c.OktaUser == "" || strings.ContainsAny(c.OktaUser, ": \t\r\n") {
 		r.fail("oktaUser", "want a user name without colons or spaces")
 	}
-	if d, err := time.ParseDuration(c.HookDeadline); err != nil || d <= 0 || d >= 3*time.Second {
-		r.fail("hookDeadline", "want a Go duration below Okta's 3s limit, e.g. 2.5s; got %q",
+	// The handler refuses deadlines outside 100ms-2.8s at start (the Functions host's hop
+	// must fit inside Okta's 3s too); refusing them here fails the preview instead.
+	d, err := time.ParseDuration(c.HookDeadline)
+	if err != nil || d < 100*time.Millisecond || d > 2800*time.Millisecond {
+		r.fail("hookDeadline", "want a Go duration from 100ms to 2.8s, e.g. 2.5s; got %q",
 			c.HookDeadline)
 	}
 	if c.InstanceMemoryMB != 2048 && c.InstanceMemoryMB != 4096 {
