@@ -47,6 +47,10 @@ const (
 	defaultMaxAttempts   = 4
 	defaultRetryDelay    = 200 * time.Millisecond
 	defaultMaxRetryDelay = 2 * time.Second
+
+	// quickTry is what an attempt on a warm connection needs when ACS answers normally; with
+	// the first backoff it makes the reserve an attempt leaves for one retry.
+	quickTry = 300 * time.Millisecond
 )
 
 // ClientOptions configures a Client. The zero value means the documented defaults.
@@ -59,7 +63,14 @@ const (
 type ClientOptions struct {
 	azcore.ClientOptions
 
-	// TryTimeout bounds each HTTP attempt. Zero means 1s.
+	// TryTimeout is the least time an HTTP attempt is given. Zero means 1s.
+	//
+	// An attempt may run until the send's deadline less a reserve for one quick retry
+	// (RetryDelay plus 300ms: 500ms with the defaults), but never for less than TryTimeout
+	// and never past the deadline. Without a deadline every attempt gets TryTimeout. So a
+	// slow ACS is waited for (its answer is the text; giving up on it and retrying costs
+	// the time Okta needs for its fallback), while a hung one still leaves room for one
+	// retry: of the hook's default 2.3s send budget, the first attempt may take 1.8s.
 	TryTimeout time.Duration
 
 	// MaxAttempts bounds the HTTP requests per Send, the first included. Zero means 4.
@@ -140,7 +151,8 @@ func newClient(endpoint, from string, o *ClientOptions,
 
 	retry := &retryPolicy{
 		maxAttempts: opts.MaxAttempts,
-		tryTimeout:  opts.TryTimeout,
+		minTry:      opts.TryTimeout,
+		reserve:     opts.RetryDelay + quickTry,
 		baseDelay:   opts.RetryDelay,
 		maxDelay:    opts.MaxRetryDelay,
 		transient:   transientAccepted,

@@ -290,17 +290,19 @@ func TestSendReturnsAtTheDeadlineWhenACSHangs(t *testing.T) {
 
 func TestSendRetriesAfterAPerTryTimeout(t *testing.T) {
 	srv := acstest.NewServer(t)
-	opts := fast()
+	opts := fast() // RetryDelay 1ms: each attempt leaves 301ms for a retry
 	opts.TryTimeout = 100 * time.Millisecond
 	c := srv.NewClient(t, sender, opts)
 	srv.Fail(acstest.Hang())
 
-	r, err, elapsed := send(c, 2*time.Second, text)
+	// The hung attempt is given the deadline less the reserve, 1s-301ms, then retried.
+	r, err, elapsed := send(c, time.Second, text)
 	if err != nil || r.Attempts != 2 {
 		t.Fatalf("Send = %+v, %v", r, err)
 	}
-	if elapsed < 100*time.Millisecond || elapsed > 600*time.Millisecond {
-		t.Errorf("took %v", elapsed)
+	if elapsed < 690*time.Millisecond || elapsed > 950*time.Millisecond {
+		t.Errorf("took %v; want the hung attempt cut at about 699ms, then a quick retry",
+			elapsed)
 	}
 	if n := srv.TextsSent(); n != 1 {
 		t.Errorf("texts sent = %d", n)

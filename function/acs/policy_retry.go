@@ -30,7 +30,8 @@ const minUsefulTry = 50 * time.Millisecond
 // the repeatability id inside it); the policy rereads those bytes, it never re-encodes them.
 type retryPolicy struct {
 	maxAttempts int
-	tryTimeout  time.Duration
+	minTry      time.Duration // the least time an attempt is given
+	reserve     time.Duration // the time an attempt leaves before the deadline for a retry
 	baseDelay   time.Duration
 	maxDelay    time.Duration
 
@@ -84,9 +85,24 @@ func (p *retryPolicy) Do(req *policy.Request) (*http.Response, error) {
 	}
 }
 
+// tryTimeout is how long the next attempt may run (see ClientOptions.TryTimeout): until the
+// deadline less the reserve for one retry, but at least minTry, and never past the deadline.
+func (p *retryPolicy) tryTimeout(ctx context.Context) time.Duration {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return p.minTry
+	}
+	return p.tryBudget(time.Until(deadline))
+}
+
+// tryBudget is tryTimeout for an attempt that starts left before the deadline.
+func (p *retryPolicy) tryBudget(left time.Duration) time.Duration {
+	return min(max(left-p.reserve, p.minTry), left)
+}
+
 // try makes one attempt under its own timeout, from the first byte of the body.
 func (p *retryPolicy) try(ctx context.Context, req *policy.Request) (*http.Response, error) {
-	tryCtx, cancel := context.WithTimeout(ctx, p.tryTimeout)
+	tryCtx, cancel := context.WithTimeout(ctx, p.tryTimeout(ctx))
 	defer cancel()
 	clone := req.Clone(tryCtx)
 

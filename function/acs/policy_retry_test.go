@@ -71,3 +71,26 @@ func TestTooLongRefusesWaitsPastTheDeadline(t *testing.T) {
 		t.Errorf("server wait over the cap accepted: %q", why)
 	}
 }
+
+func TestTryBudgetWaitsForASlowAnswerAndLeavesRoomForOneRetry(t *testing.T) {
+	p := &retryPolicy{minTry: time.Second, reserve: 500 * time.Millisecond}
+	tests := []struct {
+		left, want time.Duration
+	}{
+		{2300 * time.Millisecond, 1800 * time.Millisecond}, // the hook's default send budget
+		{5 * time.Second, 4500 * time.Millisecond},
+		{1400 * time.Millisecond, time.Second}, // the floor wins over the reserve
+		{1000 * time.Millisecond, time.Second},
+		{600 * time.Millisecond, 600 * time.Millisecond}, // never past the deadline
+		{450 * time.Millisecond, 450 * time.Millisecond}, // the retry after a hung attempt
+		{0, 0},
+	}
+	for _, tt := range tests {
+		if got := p.tryBudget(tt.left); got != tt.want {
+			t.Errorf("tryBudget(%v) = %v; want %v", tt.left, got, tt.want)
+		}
+	}
+	if got := p.tryTimeout(context.Background()); got != time.Second {
+		t.Errorf("tryTimeout without a deadline = %v; want the floor, 1s", got)
+	}
+}

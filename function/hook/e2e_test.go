@@ -374,3 +374,42 @@ func steppingClock(start time.Time, step time.Duration) func() time.Time {
 		return t
 	}
 }
+
+// TestHookWaitsForASlowACSAndSendsOneText plays an ACS that answers, but late: the hook must
+// wait for the answer (it is the text) rather than give up, retry and answer FAILED, which
+// makes Okta send a second text through its own provider. An ACS slow on every request is
+// waited for up to 1.8s on the first attempt; one slower than that once is retried (the same
+// repeatability id) and the retry's answer names the same, single text.
+func TestHookWaitsForASlowACSAndSendsOneText(t *testing.T) {
+	tests := []struct {
+		name     string
+		faults   []acstest.Fault
+		requests int
+	}{
+		{"1.05s every time", repeat(acstest.Slow(1050*time.Millisecond), 4), 1},
+		{"1.5s every time", repeat(acstest.Slow(1500*time.Millisecond), 4), 1},
+		{"1.9s once", []acstest.Fault{acstest.Slow(1900 * time.Millisecond)}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newE2E(t, DefaultDeadline)
+			e.acs.Fail(tt.faults...)
+			status, body, took := e.call(t, sample(t, nil, nil))
+
+			a := action(t, body)
+			texts := e.acs.Texts()
+			if status != 200 || a.Status != okta.StatusSuccessful || len(texts) != 1 ||
+				a.TransactionID != texts[0].MessageID {
+				t.Errorf("%d %+v, texts %+v; want SUCCESSFUL with the one text's id",
+					status, a, texts)
+			}
+			if n := len(e.acs.Requests()); n != tt.requests {
+				t.Errorf("ACS requests = %d; want %d", n, tt.requests)
+			}
+			if took >= DefaultDeadline {
+				t.Errorf("answered after %v; want within %v", took, DefaultDeadline)
+			}
+		})
+	}
+}

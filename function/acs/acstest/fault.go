@@ -3,6 +3,7 @@ package acstest
 import (
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Fault is one scripted misbehaviour: the server answers the next valid request with it
@@ -17,6 +18,9 @@ type Fault struct {
 	// itemStatus and itemError shape a 202 whose recipient item failed.
 	itemStatus int
 	itemError  string
+
+	// delay is how long a slow fault waits before its normal answer.
+	delay time.Duration
 }
 
 type faultKind int
@@ -26,6 +30,7 @@ const (
 	faultItem                         // 202 with a failed recipient item
 	faultHang                         // never answer
 	faultReset                        // drop the connection
+	faultSlow                         // answer normally, late
 )
 
 // String names the fault in test logs.
@@ -112,6 +117,13 @@ func RecipientFailed(status int, message string) Fault {
 
 // Hang never answers: the handler blocks until the client goes away or the server closes.
 func Hang() Fault { return Fault{name: "hang", kind: faultHang} }
+
+// Slow answers normally, but only after d. Like ACS, which keeps working on a request whose
+// client has gone, the fake accepts (and counts) the text at d even when the client gave up
+// waiting before then. Closing the server ends the wait with no answer and no text.
+func Slow(d time.Duration) Fault {
+	return Fault{name: "slow-" + d.String(), kind: faultSlow, delay: d}
+}
 
 // Reset drops the TCP connection without an answer (an RST where the OS allows).
 func Reset() Fault { return Fault{name: "reset", kind: faultReset} }

@@ -62,12 +62,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.setOutcome(idx, s.apply(w, r, f, req), f.name)
 		return
 	}
+	s.answer(w, req)
+	s.setOutcome(idx, http.StatusAccepted, "")
+}
 
+// answer accepts every recipient of a valid request and writes the 202.
+func (s *Server) answer(w http.ResponseWriter, req sendRequest) {
 	items := make([]responseItem, len(req.SMSRecipients))
 	for i, rc := range req.SMSRecipients {
 		items[i] = s.accept(*req.From, rc, *req.Message, req.Options.Tag)
 	}
-	s.setOutcome(idx, http.StatusAccepted, "")
 	writeItems(w, items)
 }
 
@@ -240,6 +244,17 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, f Fault, req send
 	case faultReset:
 		reset(w)
 		return 0
+	case faultSlow:
+		t := time.NewTimer(f.delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-s.done:
+			reset(w)
+			return 0
+		}
+		s.answer(w, req)
+		return http.StatusAccepted
 	}
 	panic(fmt.Sprintf("acstest: unknown fault %q", f.name))
 }

@@ -174,29 +174,56 @@ func TestFakePlaysQueuedFaultsInOrderAndRecordsThem(t *testing.T) {
 	}
 }
 
-func TestFakeCloseEndsAHangingRequest(t *testing.T) {
-	srv := acstest.NewServer(t)
-	srv.Fail(acstest.Hang())
-	done := make(chan error, 1)
-	c := srv.NewClient(t, "+18005550100", nil)
-	go func() {
-		_, err := c.Send(context.Background(), sms.Message{To: "+14255550123", Body: "x"})
-		done <- err
-	}()
-	waitForRequests(t, srv, 1)
+func TestFakeCloseEndsAHangingOrSlowRequest(t *testing.T) {
+	for _, f := range []acstest.Fault{acstest.Hang(), acstest.Slow(time.Minute)} {
+		srv := acstest.NewServer(t)
+		srv.Fail(f)
+		done := make(chan error, 1)
+		c := srv.NewClient(t, "+18005550100", nil)
+		go func() {
+			_, err := c.Send(context.Background(), sms.Message{To: "+14255550123", Body: "x"})
+			done <- err
+		}()
+		waitForRequests(t, srv, 1)
 
-	start := time.Now()
-	srv.Close()
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("Close took %v", d)
-	}
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Error("Send succeeded against a closed fake")
+		start := time.Now()
+		srv.Close()
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%v: Close took %v", f, d)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Send still blocked after Close")
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%v: Send succeeded against a closed fake", f)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%v: Send still blocked after Close", f)
+		}
+		if n := srv.TextsSent(); n != 0 {
+			t.Errorf("%v: texts sent = %d; want 0", f, n)
+		}
+	}
+}
+
+func TestFakeSlowAnswerCountsTheTextEvenWhenTheClientGaveUp(t *testing.T) {
+	srv := acstest.NewServer(t)
+	srv.Fail(acstest.Slow(300 * time.Millisecond))
+	c := srv.NewClient(t, "+18005550100", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := c.Send(ctx, sms.Message{To: "+14255550123", Body: "x"}); err == nil {
+		t.Fatal("Send succeeded before the slow answer")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.TextsSent() != 1 || srv.Requests()[0].Status == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("texts sent = %d; want 1 once the slow answer is due", srv.TextsSent())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if r := srv.Requests(); len(r) != 1 || r[0].Status != http.StatusAccepted ||
+		r[0].Fault != "slow-300ms" {
+		t.Errorf("requests = %+v; want one slow 202", r)
 	}
 }
 
