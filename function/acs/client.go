@@ -287,11 +287,12 @@ func (c *Client) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 	if err != nil {
 		return sms.Receipt{}, transportError(ctx, err, st)
 	}
+	sum := sendSummary{to: to, attempts: st.attempts, stopped: st.stopped,
+		scrub: newScrubber(m.Body, to)}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return fromAccepted(payload, resp.Header.Get("Content-Type"), to, st.attempts,
-			st.stopped)
+		return fromAccepted(payload, resp.Header.Get("Content-Type"), sum)
 	}
-	return sms.Receipt{}, fromFailed(resp, payload, st.attempts, st.stopped)
+	return sms.Receipt{}, fromFailed(resp, payload, sum)
 }
 
 // transportError classifies a send that got no usable answer.

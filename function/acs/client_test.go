@@ -601,3 +601,47 @@ func TestSendAcceptsTheOnlyItemWhenACSWritesToWithoutThePlus(t *testing.T) {
 		t.Errorf("Send = %+v, %v; want the receipt for %s", r, err, id)
 	}
 }
+
+// TestSendErrorsNeverQuoteTheTextOrRecipientEvenWithAShortCode plays an ACS whose errors
+// quote the message and the number. A 4-digit code is too short for digit-run redaction
+// alone; the client hides the exact body, recipient and the body's digit runs.
+func TestSendErrorsNeverQuoteTheTextOrRecipientEvenWithAShortCode(t *testing.T) {
+	m := text
+	m.Body = "Your code is 1234"
+	jsonCT := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	tests := []struct {
+		name  string
+		fault acstest.Fault
+		want  failure
+	}{
+		{"envelope", acstest.Respond(400, jsonCT, `{"error":{"code":"InvalidMessage",`+
+			`"message":"Message too long: Your code is 1234 (to +14255550123)"}}`),
+			failure{sms.KindRejected, 400, "InvalidMessage",
+				"Message too long: *** (to ***)", 1}},
+		{"recipient item", acstest.RecipientFailed(400,
+			"Message 'Your code is 1234' cannot go to 14255550123"),
+			failure{sms.KindRejected, 400, "", "Message '***' cannot go to ***", 1}},
+		{"dictionary quoting the code alone", acstest.Respond(400, jsonCT,
+			`{"Message":["Code 1234 is not allowed."]}`),
+			failure{sms.KindRejected, 400, "", "Message: Code *** is not allowed.", 1}},
+		{"HTML", acstest.Respond(400, http.Header{"Content-Type": {"text/html"}},
+			"<p>Refused: Your code is 1234</p>"),
+			failure{sms.KindRejected, 400, "", `starts "<p>Refused: ***</p>"`, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := acstest.NewServer(t)
+			c := srv.NewClient(t, sender, fast())
+			srv.Fail(tt.fault)
+
+			_, err, _ := send(c, 2*time.Second, m)
+			checkFailure(t, err, tt.want)
+			s := fmt.Sprintf("%v %+v", err, err)
+			for _, secret := range []string{"Your code is", "1234", "4255550123"} {
+				if strings.Contains(s, secret) {
+					t.Errorf("error %q contains %q", s, secret)
+				}
+			}
+		})
+	}
+}

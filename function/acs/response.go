@@ -15,9 +15,18 @@ import (
 // never ends up whole in a log line.
 const maxErrorText = 200
 
-// NOTE: every provider text copied into an error goes through clip or clipTo, which replace
-// digit runs (see redactDigits): the hook logs these errors, and ACS may quote the
-// recipient's number, or a body may hold the message text and its code.
+// NOTE: every provider text copied into an error goes through a scrubber's clip or clipTo,
+// which hide the text's own message body and recipient, then digit runs (see redactDigits):
+// the hook logs these errors, and ACS may quote the recipient's number, or the message text
+// with its code, which may be too short for redactDigits alone.
+
+// sendSummary is what Send knows of a finished send besides the answer itself.
+type sendSummary struct {
+	to       string // the recipient, E.164
+	attempts int
+	stopped  string   // why retrying stopped before success, if it did
+	scrub    scrubber // hides this send's body and recipient in provider texts
+}
 
 // sendResponse is the 202 body: one item per recipient.
 type sendResponse struct {
@@ -72,25 +81,25 @@ func recipientTransient(body []byte) bool {
 
 // fromAccepted turns a 2xx answer into a receipt or an error. contentType and attempts are
 // for the error.
-func fromAccepted(body []byte, contentType, to string, attempts int,
-	stopped string) (sms.Receipt, error) {
-	it, ok := itemFor(body, to)
+func fromAccepted(body []byte, contentType string, s sendSummary) (sms.Receipt, error) {
+	it, ok := itemFor(body, s.to)
 	if !ok {
 		// NOTE: no retry here. A 2xx means ACS took the request and may have queued the text;
 		// a body we cannot read says nothing about whether it did, and a repeat would spend
 		// the time Okta needs for its own fallback on an answer we could again not read.
 		return sms.Receipt{}, &sms.Error{
-			Kind: sms.KindUnavailable, Status: http.StatusAccepted, Attempts: attempts,
+			Kind: sms.KindUnavailable, Status: http.StatusAccepted, Attempts: s.attempts,
 			Message: "ACS accepted the request but its answer has no readable result " +
-				"for the recipient: " + describeAccepted(body, contentType),
+				"for the recipient: " + describeAccepted(body, contentType, s.scrub),
 		}
 	}
 	if it.Successful && it.MessageID != "" {
-		return sms.Receipt{MessageID: it.MessageID, Provider: Provider, Attempts: attempts}, nil
+		return sms.Receipt{MessageID: it.MessageID, Provider: Provider, Attempts: s.attempts},
+			nil
 	}
 
-	e := &sms.Error{Kind: sms.KindRejected, Status: it.HTTPStatusCode, Attempts: attempts,
-		Message: clip(it.ErrorMessage)}
+	e := &sms.Error{Kind: sms.KindRejected, Status: it.HTTPStatusCode, Attempts: s.attempts,
+		Message: s.scrub.clip(it.ErrorMessage)}
 	switch {
 	case strings.EqualFold(it.RepeatabilityResult, "rejected"):
 		e.Code = "RepeatabilityRejected"
@@ -98,7 +107,7 @@ func fromAccepted(body []byte, contentType, to string, attempts int,
 		e.Kind, e.Message = sms.KindUnavailable, "ACS reported success without a messageId"
 	case it.HTTPStatusCode >= 500 || it.HTTPStatusCode == 429:
 		e.Kind = sms.KindUnavailable
-		e.Message = joinText(e.Message, stopped)
+		e.Message = joinText(e.Message, s.stopped)
 	case it.HTTPStatusCode < 400:
 		e.Kind = sms.KindUnavailable
 		e.Message = joinText("ACS reported the recipient as not successful", e.Message)
@@ -107,24 +116,24 @@ func fromAccepted(body []byte, contentType, to string, attempts int,
 }
 
 // fromFailed turns a non-2xx answer into an *sms.Error.
-func fromFailed(resp *http.Response, body []byte, attempts int, stopped string) error {
-	code, msg := parseErrorBody(body)
-	e := &sms.Error{Status: resp.StatusCode, Code: code, Message: msg, Attempts: attempts}
-	switch s := resp.StatusCode; {
-	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+func fromFailed(resp *http.Response, body []byte, s sendSummary) error {
+	code, msg := parseErrorBody(body, s.scrub)
+	e := &sms.Error{Status: resp.StatusCode, Code: code, Message: msg, Attempts: s.attempts}
+	switch st := resp.StatusCode; {
+	case st == http.StatusUnauthorized || st == http.StatusForbidden:
 		e.Kind = sms.KindAuth
-	case s == http.StatusNotFound:
+	case st == http.StatusNotFound:
 		e.Kind = sms.KindAuth
 		e.Message = joinText("ACS answered 404: the sender may not belong to this "+
 			"Communication Services resource", msg)
-	case s == http.StatusTooManyRequests || s == http.StatusRequestTimeout || s >= 500:
+	case st == http.StatusTooManyRequests || st == http.StatusRequestTimeout || st >= 500:
 		e.Kind = sms.KindUnavailable
-		e.Message = joinText(msg, stopped)
-	case s >= 400:
+		e.Message = joinText(msg, s.stopped)
+	case st >= 400:
 		e.Kind = sms.KindRejected
 	default:
 		e.Kind = sms.KindUnavailable
-		e.Message = joinText(fmt.Sprintf("unexpected status %d", s), msg)
+		e.Message = joinText(fmt.Sprintf("unexpected status %d", st), msg)
 	}
 	return e
 }
@@ -135,19 +144,20 @@ func fromFailed(resp *http.Response, body []byte, attempts int, stopped string) 
 //	{"From":["Invalid from phone number format."]}                 (ASP.NET validation dictionary)
 //	{"type":"...","title":"...","status":400,"errors":{"From":["..."]},"traceId":"..."}
 //
-// Anything else gives a short description of the body instead of the body.
-func parseErrorBody(body []byte) (code, message string) {
+// Anything else gives a short description of the body instead of the body. Every text is
+// scrubbed with sc.
+func parseErrorBody(body []byte, sc scrubber) (code, message string) {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return "", ""
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return "", describeBody(body)
+		return "", describeBody(body, sc)
 	}
 	if env, ok := raw["error"]; ok {
 		var e struct{ Code, Message string }
 		if json.Unmarshal(env, &e) == nil {
-			return clipTo(e.Code, 64), clip(e.Message)
+			return sc.clipTo(e.Code, 64), sc.clip(e.Message)
 		}
 	}
 	if t, ok := raw["title"]; ok {
@@ -155,9 +165,9 @@ func parseErrorBody(body []byte) (code, message string) {
 		_ = json.Unmarshal(t, &title)
 		var fields map[string]json.RawMessage
 		_ = json.Unmarshal(raw["errors"], &fields)
-		return "", clip(joinText(title, fieldMessages(fields)))
+		return "", sc.clip(joinText(title, fieldMessages(fields)))
 	}
-	return "", clip(fieldMessages(raw))
+	return "", sc.clip(fieldMessages(raw))
 }
 
 // fieldMessages renders {"Field":["msg", ...]} as "Field: msg; ..." in a stable order.
@@ -182,26 +192,31 @@ func fieldMessages(fields map[string]json.RawMessage) string {
 // describeAccepted says what a 2xx body that is not the expected JSON looks like without
 // echoing any of it: a 2xx answer to a send may quote the request, recipient and text
 // included.
-func describeAccepted(body []byte, contentType string) string {
+func describeAccepted(body []byte, contentType string, sc scrubber) string {
 	if len(body) == 0 {
 		return "empty body"
 	}
 	return fmt.Sprintf("body is not the expected JSON (%d bytes, Content-Type %q)",
-		len(body), clipTo(contentType, 64))
+		len(body), sc.clipTo(contentType, 64))
 }
 
 // describeBody says what an error body that is not the expected JSON looks like, without
-// echoing more than a short, printable prefix of it, digit runs redacted.
-func describeBody(body []byte) string {
+// echoing more than a short, printable prefix of it, scrubbed.
+func describeBody(body []byte, sc scrubber) string {
 	if len(body) == 0 {
 		return "empty body"
 	}
-	prefix := strings.Map(func(r rune) rune {
+	// The secrets are hidden in the whole body before its prefix is cut, so that a body or
+	// number cut by the prefix's end is hidden too.
+	text := strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
 			return ' '
 		}
 		return r
-	}, strings.ToValidUTF8(string(body[:min(len(body), 64)]), ""))
+	}, strings.ToValidUTF8(string(body[:min(len(body), 64+sc.longest())]), ""))
+	prefix := sc.hide(text)
+	prefix = prefix[:min(len(prefix), 64)]
+	prefix = strings.ToValidUTF8(prefix, "")
 	return fmt.Sprintf("body is not the expected JSON (%d bytes, starts %q)", len(body),
 		redactDigits(prefix))
 }
@@ -252,12 +267,58 @@ func joinText(a, b string) string {
 	return a + "; " + b
 }
 
-func clip(s string) string { return clipTo(s, maxErrorText) }
+// scrubber hides the texts of one send in what a provider says: the message body, the
+// recipient with and without its "+", and every run of 4 or more digits in the body (the
+// code, which may be too short for redactDigits). The zero value hides digit runs only.
+type scrubber struct {
+	secrets []string // longest first, so that a text holding another is hidden whole
+}
 
-// clipTo redacts digit runs in s and cuts it to at most n bytes on a rune boundary,
-// marking the cut.
-func clipTo(s string, n int) string {
-	s = redactDigits(s)
+// minSecret is the shortest text a scrubber hides: shorter ones (a one-letter body) would
+// blank out ordinary words.
+const minSecret = 4
+
+func newScrubber(body, to string) scrubber {
+	secrets := []string{body, to, strings.TrimPrefix(to, "+")}
+	for i := 0; i < len(body); {
+		j := i
+		for j < len(body) && isDigit(body[j]) {
+			j++
+		}
+		if j > i {
+			secrets = append(secrets, body[i:j])
+			i = j
+		} else {
+			i++
+		}
+	}
+	secrets = slices.DeleteFunc(secrets, func(s string) bool { return len(s) < minSecret })
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	return scrubber{secrets: slices.Compact(secrets)}
+}
+
+// hide replaces every occurrence of a secret in s with "***".
+func (sc scrubber) hide(s string) string {
+	for _, secret := range sc.secrets {
+		s = strings.ReplaceAll(s, secret, "***")
+	}
+	return s
+}
+
+// longest is the length of the longest secret.
+func (sc scrubber) longest() int {
+	if len(sc.secrets) == 0 {
+		return 0
+	}
+	return len(sc.secrets[0])
+}
+
+func (sc scrubber) clip(s string) string { return sc.clipTo(s, maxErrorText) }
+
+// clipTo hides the secrets and digit runs in s and cuts it to at most n bytes on a rune
+// boundary, marking the cut.
+func (sc scrubber) clipTo(s string, n int) string {
+	s = redactDigits(sc.hide(s))
 	if len(s) <= n {
 		return s
 	}

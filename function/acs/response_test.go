@@ -30,7 +30,7 @@ func TestParseErrorBodyReadsAllThreeShapes(t *testing.T) {
 				`starts "<html><body>Bad Gateway</body></html>")`},
 	}
 	for _, tt := range tests {
-		code, msg := parseErrorBody([]byte(tt.body))
+		code, msg := parseErrorBody([]byte(tt.body), scrubber{})
 		if code != tt.code || msg != tt.msg {
 			t.Errorf("%s: got (%q, %q); want (%q, %q)", tt.name, code, msg, tt.code, tt.msg)
 		}
@@ -39,11 +39,11 @@ func TestParseErrorBodyReadsAllThreeShapes(t *testing.T) {
 
 func TestParseErrorBodyNeverEchoesAHugeBody(t *testing.T) {
 	huge := strings.Repeat("x", 1<<20)
-	_, msg := parseErrorBody([]byte(huge))
+	_, msg := parseErrorBody([]byte(huge), scrubber{})
 	if len(msg) > 150 {
 		t.Errorf("message is %d bytes", len(msg))
 	}
-	_, msg = parseErrorBody([]byte(`{"error":{"code":"X","message":"` + huge + `"}}`))
+	_, msg = parseErrorBody([]byte(`{"error":{"code":"X","message":"`+huge+`"}}`), scrubber{})
 	if len(msg) > maxErrorText+len("…") {
 		t.Errorf("message is %d bytes", len(msg))
 	}
@@ -59,7 +59,7 @@ func TestFromFailedMapsStatusToKind(t *testing.T) {
 		{500, sms.KindUnavailable}, {503, sms.KindUnavailable}, {302, sms.KindUnavailable},
 	}
 	for _, tt := range tests {
-		err := fromFailed(&http.Response{StatusCode: tt.status}, nil, 1, "")
+		err := fromFailed(&http.Response{StatusCode: tt.status}, nil, sendSummary{attempts: 1})
 		if k := sms.KindOf(err); k != tt.kind {
 			t.Errorf("status %d: kind %v; want %v", tt.status, k, tt.kind)
 		}
@@ -86,7 +86,8 @@ func TestRedactDigitsHidesNumbersAndCodesOnly(t *testing.T) {
 
 func TestErrorsNeverEchoAnAcceptedBodyOrAFullNumber(t *testing.T) {
 	body := []byte(`{"to":"14255550123","message":"Your code is 123456"`)
-	_, err := fromAccepted(body, "application/json; charset=utf-8", "+14255550123", 1, "")
+	_, err := fromAccepted(body, "application/json; charset=utf-8",
+		sendSummary{to: "+14255550123", attempts: 1})
 	want := "sms: unavailable (status 202): ACS accepted the request but its answer has no " +
 		"readable result for the recipient: body is not the expected JSON (51 bytes, " +
 		`Content-Type "application/json; charset=utf-8")`
@@ -94,12 +95,14 @@ func TestErrorsNeverEchoAnAcceptedBodyOrAFullNumber(t *testing.T) {
 		t.Errorf("err = %v;\nwant %s", err, want)
 	}
 
-	_, msg := parseErrorBody([]byte("<p>Bad number +14255550123, text: Your code is 123456</p>"))
+	_, msg := parseErrorBody([]byte("<p>Bad number +14255550123, text: Your code is 123456</p>"),
+		scrubber{})
 	if want := `body is not the expected JSON (57 bytes, starts ` +
 		`"<p>Bad number +***, text: Your code is ***</p>")`; msg != want {
 		t.Errorf("non-JSON error body: %q;\nwant %q", msg, want)
 	}
-	_, msg = parseErrorBody([]byte(`{"To":["Invalid To phone number +14255550123."]}`))
+	_, msg = parseErrorBody([]byte(`{"To":["Invalid To phone number +14255550123."]}`),
+		scrubber{})
 	if want := "To: Invalid To phone number +***."; msg != want {
 		t.Errorf("dictionary: %q; want %q", msg, want)
 	}
@@ -124,7 +127,8 @@ func TestFromAcceptedTakesTheOnlyItemWhateverItsTo(t *testing.T) {
 		{"no items", `{"value":[]}`, false},
 	}
 	for _, tt := range tests {
-		r, err := fromAccepted([]byte(tt.body), "application/json", "+14255550123", 1, "")
+		r, err := fromAccepted([]byte(tt.body), "application/json",
+			sendSummary{to: "+14255550123", attempts: 1})
 		if tt.ok && (err != nil || r != (sms.Receipt{MessageID: id, Provider: Provider,
 			Attempts: 1})) {
 			t.Errorf("%s: %+v, %v; want the receipt for %s", tt.name, r, err, id)
@@ -132,5 +136,29 @@ func TestFromAcceptedTakesTheOnlyItemWhateverItsTo(t *testing.T) {
 		if !tt.ok && (err == nil || sms.KindOf(err) != sms.KindUnavailable) {
 			t.Errorf("%s: %+v, %v; want an unavailable error", tt.name, r, err)
 		}
+	}
+}
+
+func TestScrubberHidesTheSendsOwnTexts(t *testing.T) {
+	sc := newScrubber("Code 4321, valid 10 min", "+14255550123")
+	tests := []struct{ in, want string }{
+		{"Too long: Code 4321, valid 10 min", "Too long: ***"},
+		{"to +14255550123 / 14255550123", "to *** / ***"},
+		{"code 4321 refused; status 400", "code *** refused; status 400"},
+		{"Code 4321, valid 10 minutes", "***utes"}, // any exact occurrence
+	}
+	for _, tt := range tests {
+		if got := sc.clip(tt.in); got != tt.want {
+			t.Errorf("clip(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := newScrubber("ok", "").clip("ok, look"); got != "ok, look" {
+		t.Errorf("a 2-byte body was hidden: %q", got)
+	}
+
+	// A body cut by the 64-byte prefix of a non-JSON answer is still hidden whole.
+	body := strings.Repeat("x", 60) + " Code 4321, valid 10 min"
+	if got := describeBody([]byte(body), sc); strings.Contains(got, "Code") {
+		t.Errorf("describeBody = %q; holds the start of the text", got)
 	}
 }

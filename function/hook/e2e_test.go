@@ -295,11 +295,11 @@ func TestHookLogLineHoldsNoPersonalDataOnACSFailures(t *testing.T) {
 				`Content-Type "application/json; charset=utf-8")`},
 		{"recipient 400 quoting the number",
 			acstest.RecipientFailed(400, "Invalid To phone number +15555551212."),
-			"failed_rejected", "Invalid To phone number +***."},
+			"failed_rejected", "Invalid To phone number ***."},
 		{"400 dictionary quoting the number and text",
 			acstest.Respond(400, jsonCT,
 				`{"To":["+1 555 555 1212 cannot receive 'Your code is 123456'."]}`),
-			"failed_rejected", "To: +*** cannot receive 'Your code is ***'."},
+			"failed_rejected", "To: +*** cannot receive '***'."},
 		{"502 HTML quoting the number",
 			acstest.Respond(502, http.Header{"Content-Type": {"text/html"}},
 				"<p>no route to 15555551212</p>"),
@@ -411,5 +411,29 @@ func TestHookWaitsForASlowACSAndSendsOneText(t *testing.T) {
 				t.Errorf("answered after %v; want within %v", took, DefaultDeadline)
 			}
 		})
+	}
+}
+
+// TestHookLogLineHoldsNoShortCodeWhenACSQuotesTheText checks the whole path for a 4-digit
+// code, too short for digit-run redaction: ACS's error quotes the text and the number, and
+// the log line's detail says what failed without either.
+func TestHookLogLineHoldsNoShortCodeWhenACSQuotesTheText(t *testing.T) {
+	e := newE2E(t, DefaultDeadline)
+	e.acs.Fail(acstest.Respond(400,
+		http.Header{"Content-Type": {"application/json; charset=utf-8"}},
+		`{"error":{"code":"InvalidMessage","message":"Message too long: Your code is 4321 `+
+			`for 15555551212"}}`))
+	e.call(t, sample(t, map[string]any{"otpCode": "4321", "msgTemplate": "Your code is 4321"},
+		nil))
+
+	l := e.logs.lines(t)
+	want := "sms: rejected (status 400) InvalidMessage: Message too long: *** for ***"
+	if len(l) != 1 || l[0]["outcome"] != "failed_rejected" || l[0]["detail"] != want {
+		t.Fatalf("log lines %v; want one failed_rejected with detail %q", l, want)
+	}
+	for _, secret := range []string{"4321", "Your code is", "5555551212"} {
+		if all := e.logs.String(); strings.Contains(all, secret) {
+			t.Errorf("log holds %q: %s", secret, all)
+		}
 	}
 }
