@@ -9,10 +9,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,14 +44,26 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// startHandler starts the binary in dir with the given settings on an ephemeral port and
-// returns its base URL once its start-up line says it listens.
+// freePort returns a loopback TCP port that was free a moment ago. The handler refuses port
+// 0 (the Functions host could not find it), so tests reserve one and pass it on.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// startHandler starts the binary in dir with the given settings on a free port and returns
+// its base URL once its start-up line says it listens.
 func startHandler(t *testing.T, dir string, settings ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(handlerBin)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "FUNCTIONS_CUSTOMHANDLER_PORT=0"},
-		settings...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"),
+		"FUNCTIONS_CUSTOMHANDLER_PORT=" + freePort(t)}, settings...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
