@@ -59,7 +59,8 @@ const (
 // certificate), Logging, Telemetry and PerCall/PerRetry policies apply. Retry is ignored: the
 // client retries with its own deadline-aware policy configured by the fields below.
 // InsecureAllowCredentialWithHTTP is the only way to use an http:// endpoint, for tests
-// against a plain loopback fake; production endpoints must be https://.
+// against a plain loopback fake; production endpoints must be https://. Whatever the
+// transport, at most 64 KiB of an answer is read (see maxAnswerBytes).
 type ClientOptions struct {
 	azcore.ClientOptions
 
@@ -161,6 +162,10 @@ func newClient(endpoint, from string, o *ClientOptions,
 	// (MaxRetries < 0 means a single try) so that only the deadline-aware one above retries.
 	azOpts := opts.ClientOptions
 	azOpts.Retry = policy.RetryOptions{MaxRetries: -1}
+	if azOpts.Transport == nil {
+		azOpts.Transport = defaultTransport()
+	}
+	azOpts.Transport = boundedTransport{next: azOpts.Transport}
 	pl := runtime.NewPipeline(moduleName, moduleVersion, runtime.PipelineOptions{
 		// One x-ms-client-request-id for all attempts of a send, for ACS support cases.
 		PerCall:  []policy.Policy{runtime.NewRequestIDPolicy(), retry},
@@ -289,6 +294,9 @@ func (c *Client) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 	}
 	sum := sendSummary{to: to, attempts: st.attempts, stopped: st.stopped,
 		scrub: newScrubber(m.Body, to)}
+	if st.tooLarge {
+		return sms.Receipt{}, fromTooLarge(resp, sum)
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return fromAccepted(payload, resp.Header.Get("Content-Type"), sum)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -644,4 +645,55 @@ func TestSendErrorsNeverQuoteTheTextOrRecipientEvenWithAShortCode(t *testing.T) 
 			}
 		})
 	}
+}
+
+// TestSendReadsAtMost64KiBOfAnAnswer plays answers far larger than any real one (an answer
+// for one recipient is under 1 KiB): the client reads 64 KiB at most and gives up on the
+// rest, whatever the status, so a broken or hostile endpoint cannot fill the memory.
+func TestSendReadsAtMost64KiBOfAnAnswer(t *testing.T) {
+	const size = 48 << 20
+	tests := []struct {
+		name   string
+		faults []acstest.Fault
+		want   failure // zero kind: the send succeeds after a retry
+	}{
+		{"202", []acstest.Fault{acstest.Huge(202, size)},
+			failure{sms.KindUnavailable, 202, "", "larger than 64 KiB", 1}},
+		{"400", []acstest.Fault{acstest.Huge(400, size)},
+			failure{sms.KindRejected, 400, "", "larger than 64 KiB", 1}},
+		{"500 then accepted", []acstest.Fault{acstest.Huge(500, size)}, failure{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := acstest.NewServer(t)
+			c := srv.NewClient(t, sender, fast())
+			srv.Fail(tt.faults...)
+
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			r, err, _ := send(c, 5*time.Second, text)
+			runtime.ReadMemStats(&after)
+
+			if tt.want.kind == 0 {
+				if err != nil || r.Attempts != 2 {
+					t.Errorf("Send = %+v, %v; want success on the second attempt", r, err)
+				}
+			} else {
+				checkFailure(t, err, tt.want)
+			}
+			if n := len(srv.Requests()); n != len(tt.faults)+btoi(tt.want.kind == 0) {
+				t.Errorf("fake saw %d requests", n)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+				t.Errorf("allocated %d MiB reading a %d MiB answer", alloc>>20, size>>20)
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -43,6 +43,7 @@ type retryPolicy struct {
 type sendState struct {
 	attempts int
 	stopped  string // why retrying stopped before success, for the error message
+	tooLarge bool   // the last answer's body was longer than maxAnswerBytes and is not read
 }
 
 // Do sends req until it succeeds, fails for good, or retrying no longer fits.
@@ -56,6 +57,12 @@ func (p *retryPolicy) Do(req *policy.Request) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
 		st.attempts = attempt
 		resp, err := p.try(ctx, req)
+		st.tooLarge = resp != nil && errors.Is(err, errAnswerTooLarge)
+		if st.tooLarge {
+			// An answer too large to read is still an answer: its status decides whether
+			// to retry, and Send reports it without its body.
+			resp.Body, err = http.NoBody, nil
+		}
 		if err != nil && ctx.Err() != nil {
 			return nil, fmt.Errorf("acs: attempt %d: %w", attempt, context.Cause(ctx))
 		}

@@ -2,6 +2,7 @@ package acs
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -136,6 +137,23 @@ func fromFailed(resp *http.Response, body []byte, s sendSummary) error {
 		e.Message = joinText(fmt.Sprintf("unexpected status %d", st), msg)
 	}
 	return e
+}
+
+// fromTooLarge turns an answer whose body was too large to read into an *sms.Error. A 2xx
+// is not retried (see fromAccepted): ACS may have queued the text, and nothing in the
+// answer says whether it did.
+func fromTooLarge(resp *http.Response, s sendSummary) error {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return &sms.Error{Kind: sms.KindUnavailable, Status: resp.StatusCode,
+			Attempts: s.attempts, Message: "ACS accepted the request but its answer is " +
+				"larger than 64 KiB and was not read"}
+	}
+	err := fromFailed(resp, nil, s)
+	var e *sms.Error
+	if errors.As(err, &e) {
+		e.Message = joinText("answer larger than 64 KiB, not read", e.Message)
+	}
+	return err
 }
 
 // parseErrorBody reads the three error shapes ACS uses:

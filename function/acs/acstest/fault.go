@@ -21,6 +21,9 @@ type Fault struct {
 
 	// delay is how long a slow fault waits before its normal answer.
 	delay time.Duration
+
+	// size is the length of a huge fault's body.
+	size int
 }
 
 type faultKind int
@@ -31,6 +34,7 @@ const (
 	faultHang                         // never answer
 	faultReset                        // drop the connection
 	faultSlow                         // answer normally, late
+	faultHuge                         // answer with a body of a given size
 )
 
 // String names the fault in test logs.
@@ -123,6 +127,15 @@ func Hang() Fault { return Fault{name: "hang", kind: faultHang} }
 // waiting before then. Closing the server ends the wait with no answer and no text.
 func Slow(d time.Duration) Fault {
 	return Fault{name: "slow-" + d.String(), kind: faultSlow, delay: d}
+}
+
+// Huge answers with status and a body of size bytes, streamed. For a 2xx the text is
+// accepted and counted, and the body is the answer for the first recipient, padded with an
+// extra field, so that it is valid JSON when read whole; otherwise it is an ACS-style error
+// envelope with a message of padding.
+func Huge(status, size int) Fault {
+	return Fault{name: "huge-" + strconv.Itoa(status), kind: faultHuge, status: status,
+		size: size}
 }
 
 // Reset drops the TCP connection without an answer (an RST where the OS allows).

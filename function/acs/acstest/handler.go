@@ -244,6 +244,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, f Fault, req send
 	case faultReset:
 		reset(w)
 		return 0
+	case faultHuge:
+		s.writeHuge(w, f, req)
+		return f.status
 	case faultSlow:
 		t := time.NewTimer(f.delay)
 		defer t.Stop()
@@ -257,6 +260,37 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request, f Fault, req send
 		return http.StatusAccepted
 	}
 	panic(fmt.Sprintf("acstest: unknown fault %q", f.name))
+}
+
+// writeHuge streams a body of f.size bytes: the normal answer (or an error envelope) with
+// padding inside, so the JSON is valid. It stops when the client goes or the server closes.
+func (s *Server) writeHuge(w http.ResponseWriter, f Fault, req sendRequest) {
+	head, tail := `{"error":{"code":"Huge","message":"`, `"}}`
+	if f.status >= 200 && f.status < 300 {
+		items := make([]responseItem, len(req.SMSRecipients))
+		for i, rc := range req.SMSRecipients {
+			items[i] = s.accept(*req.From, rc, *req.Message, req.Options.Tag)
+		}
+		b, _ := json.Marshal(items[0])
+		head = `{"value":[` + string(b[:len(b)-1]) + `,"padding":"`
+		tail = `"}]}`
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(f.status)
+	w.Write([]byte(head))
+
+	chunk := bytes.Repeat([]byte("x"), 32<<10)
+	for left := f.size - len(head) - len(tail); left > 0; left -= len(chunk) {
+		select {
+		case <-s.done:
+			return
+		default:
+		}
+		if _, err := w.Write(chunk[:min(left, len(chunk))]); err != nil {
+			return
+		}
+	}
+	w.Write([]byte(tail))
 }
 
 // reset drops the connection, with an RST rather than a FIN where the socket allows it.
