@@ -317,6 +317,10 @@ func transportError(ctx context.Context, err error, st *sendState) error {
 		if !errors.Is(err, ctx.Err()) {
 			e.Err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
+	case untrustedCertificate(err):
+		e.Kind = sms.KindAuth
+		e.Message = "the ACS certificate was not trusted: check the endpoint, and any " +
+			"proxy that intercepts TLS"
 	case errors.As(err, &nr):
 		// azcore marks token acquisition failures (Entra ID) as non-retriable.
 		e.Kind, e.Message = sms.KindAuth, "could not get an Entra ID token for ACS"

@@ -697,3 +697,19 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestSendDoesNotRetryAnUntrustedCertificate points a client that does not trust the fake's
+// certificate at it: a configuration problem (a wrong endpoint, an intercepting proxy), not
+// a passing one, so one attempt and an auth failure, the kind an operator is paged for.
+func TestSendDoesNotRetryAnUntrustedCertificate(t *testing.T) {
+	srv := acstest.NewServer(t)
+	c, err := acs.NewClientFromConnectionString(srv.ConnectionString(), sender, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err, _ = send(c, 2*time.Second, text)
+	checkFailure(t, err, failure{sms.KindAuth, 0, "", "ACS certificate was not trusted", 1})
+	if n := srv.Connections(); n != 1 {
+		t.Errorf("connections = %d; want 1 (no retry)", n)
+	}
+}

@@ -2,6 +2,8 @@ package acs
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -131,10 +133,11 @@ func (p *retryPolicy) try(ctx context.Context, req *policy.Request) (*http.Respo
 // shouldRetry classifies one attempt's outcome and returns any wait the server asked for.
 func (p *retryPolicy) shouldRetry(resp *http.Response, err error) (bool, time.Duration) {
 	if err != nil {
-		// Credential failures (Entra token) are marked non-retriable by azcore; everything
+		// Credential failures (Entra token) are marked non-retriable by azcore, and a
+		// certificate we do not trust will not become trusted by asking again; everything
 		// else here is the network: reset, EOF, refused, per-try timeout.
 		var nr interface{ NonRetriable() }
-		return !errors.As(err, &nr), 0
+		return !errors.As(err, &nr) && !untrustedCertificate(err), 0
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests,
@@ -145,6 +148,18 @@ func (p *retryPolicy) shouldRetry(resp *http.Response, err error) (bool, time.Du
 		return p.transient(resp), retryAfter(resp.Header, time.Now())
 	}
 	return false, 0
+}
+
+// untrustedCertificate reports whether err is a failed verification of the server's TLS
+// certificate: a configuration problem (a wrong endpoint, a proxy that intercepts TLS, a
+// missing root), never a passing one.
+func untrustedCertificate(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var authority x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &authority) || errors.As(err, &host) ||
+		errors.As(err, &invalid)
 }
 
 // backoff is the exponential wait before attempt+1, capped, with jitter in [d/2, d).
