@@ -24,6 +24,7 @@ const (
 	OutcomeFailedRejected    Outcome = "failed_rejected"
 	OutcomeFailedAuth        Outcome = "failed_provider_auth"
 	OutcomeFailedInternal    Outcome = "failed_internal"
+	OutcomeRefusedRequest    Outcome = "refused_request"
 	OutcomeRefusedVoice      Outcome = "refused_voice"
 	OutcomeRefusedPhone      Outcome = "refused_phone"
 	OutcomeRefusedCode       Outcome = "refused_code"
@@ -54,6 +55,15 @@ type refusal struct {
 }
 
 var (
+	// refuseRequest answers a request that names no delivery channel (an empty or broken
+	// body): whatever it is, it is not a voice request, and end users must not read that
+	// this provider sends texts only.
+	refuseRequest = &refusal{
+		outcome:  OutcomeRefusedRequest,
+		summary:  "The verification code could not be sent.",
+		reason:   "INVALID_REQUEST",
+		location: "data.messageProfile.deliveryChannel",
+	}
 	refuseVoice = &refusal{
 		outcome:  OutcomeRefusedVoice,
 		summary:  "This provider sends text messages only.",
@@ -85,8 +95,8 @@ type result struct {
 
 // decide is the one place that chooses the answer Okta gets:
 //
-//   - a request we will not serve (voice, a number without +, no code) gets Okta's error
-//     object, whose errorSummary is safe for end users;
+//   - a request we will not serve (no channel, voice, a number without +, no code) gets
+//     Okta's error object, whose errorSummary is safe for end users;
 //   - a text the provider accepted gets SUCCESSFUL with the provider's message id;
 //   - a text the provider refused, or that could not be sent before the deadline, gets
 //     FAILED.

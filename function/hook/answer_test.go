@@ -43,6 +43,12 @@ func TestDecideGivesTheExactAnswerBytes(t *testing.T) {
 				`"errorCauses":[{"errorSummary":"The request carried no usable one-time code.",` +
 				`"reason":"MISSING_OTP_CODE","locationType":"body",` +
 				`"location":"data.messageProfile.otpCode","domain":"external-service"}]}}` + "\n"},
+		{"refused request", result{refusal: refuseRequest},
+			`{"error":{"errorSummary":"The verification code could not be sent.",` +
+				`"errorCauses":[{"errorSummary":"The verification code could not be sent.",` +
+				`"reason":"INVALID_REQUEST","locationType":"body",` +
+				`"location":"data.messageProfile.deliveryChannel",` +
+				`"domain":"external-service"}]}}` + "\n"},
 		{"refused voice", result{refusal: refuseVoice},
 			`{"error":{"errorSummary":"This provider sends text messages only.",` +
 				`"errorCauses":[{"errorSummary":"This provider sends text messages only.",` +

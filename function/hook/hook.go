@@ -124,7 +124,8 @@ func (h *Handler) Drain(ctx context.Context) error {
 }
 
 // ServeHTTP answers one hook call: 401 when the caller is not Okta, 400/413/415 when the
-// body is not a hook request, and otherwise 200 with Okta's contract.
+// body is not a JSON object (or too large, or not JSON by its type), and otherwise 200 with
+// Okta's contract, also for an object that is no usable hook request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	c := &call{invocationID: clip(r.Header.Get(InvocationHeader))}
@@ -187,7 +188,8 @@ func (h *Handler) admit(r *http.Request, c *call) (int, okta.Response, *okta.Req
 	req, err := okta.ParseRequest(body)
 	if err != nil {
 		c.outcome, c.err = "bad_request", err
-		return http.StatusBadRequest, okta.ErrorResponse("Request body is not a hook request"), nil
+		return http.StatusBadRequest, okta.ErrorResponse("Request body is not a JSON object"),
+			nil
 	}
 	c.request(req)
 	return 0, okta.Response{}, req
@@ -281,6 +283,8 @@ func (h *Handler) serve(ctx context.Context, req *okta.Request, start time.Time)
 	res := result{provider: h.provider}
 	phone, perr := sms.NormalizeE164(mp.PhoneNumber)
 	switch {
+	case !req.HasChannel():
+		res.refusal = refuseRequest
 	case !req.IsSMS():
 		res.refusal = refuseVoice
 	case perr != nil:

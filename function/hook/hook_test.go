@@ -99,8 +99,8 @@ func TestHookNeverSendsForVoiceSpellings(t *testing.T) {
 		`"reason":"UNSUPPORTED_CHANNEL",` +
 		`"locationType":"body","location":"data.messageProfile.deliveryChannel",` +
 		`"domain":"external-service"}]}}` + "\n"
-	for _, ch := range []any{"CALL", "call", "Voice", "voice call", "VOICE", "Voice Call", "",
-		"SMS ", "whatsapp", nil} {
+	for _, ch := range []any{"CALL", "call", "Voice", "voice call", "VOICE", "Voice Call",
+		"SMS ", "whatsapp"} {
 		s := &fakeSender{}
 		h, logs := newHandler(t, s)
 		w := post(h, sample(t, map[string]any{"deliveryChannel": ch}, nil), testAuth)
@@ -119,6 +119,61 @@ func TestHookNeverSendsForVoiceSpellings(t *testing.T) {
 		if l := logs.lines(t); len(l) != 1 || l[0]["outcome"] != "refused_voice" {
 			t.Errorf("%q: log %v", ch, l)
 		}
+	}
+}
+
+// invalidRequest is the answer to a request that names no delivery channel.
+const invalidRequest = `{"error":{"errorSummary":"The verification code could not be sent.",` +
+	`"errorCauses":[{"errorSummary":"The verification code could not be sent.",` +
+	`"reason":"INVALID_REQUEST","locationType":"body",` +
+	`"location":"data.messageProfile.deliveryChannel","domain":"external-service"}]}}` + "\n"
+
+// TestHookAnswersValidJSONOfTheWrongShapeInTheContract checks that only a body that cannot
+// be parsed gets an HTTP error: valid JSON with missing parts or wrong types gets 200 and
+// the refusal that fits, and never a text.
+func TestHookAnswersValidJSONOfTheWrongShapeInTheContract(t *testing.T) {
+	noCode := `"reason":"MISSING_OTP_CODE"`
+	tests := []struct {
+		name, body, want string // want: the exact answer, or a part of it
+	}{
+		{"empty object", `{}`, invalidRequest},
+		{"no data", sample(t, nil, map[string]any{"data": nil}), invalidRequest},
+		{"data not an object", sample(t, nil, map[string]any{"data": 5}), invalidRequest},
+		{"no deliveryChannel", sample(t, map[string]any{"deliveryChannel": nil}, nil),
+			invalidRequest},
+		{"empty deliveryChannel", sample(t, map[string]any{"deliveryChannel": " "}, nil),
+			invalidRequest},
+		{"deliveryChannel a number", sample(t, map[string]any{"deliveryChannel": 1}, nil),
+			invalidRequest},
+		{"phoneNumber a number", sample(t, map[string]any{"phoneNumber": 15555551212}, nil),
+			`"reason":"INVALID_PHONE_NUMBER"`},
+	}
+	for _, code := range []string{`1.5`, `-12345`, `1e5`, `true`, `{}`, `[]`, `null`} {
+		body := strings.Replace(sample(t, nil, nil), `"otpCode":"123456"`, `"otpCode":`+code, 1)
+		tests = append(tests, struct{ name, body, want string }{"otpCode " + code, body, noCode})
+	}
+	for _, tt := range tests {
+		s := &fakeSender{}
+		h, _ := newHandler(t, s)
+		w := post(h, tt.body, testAuth)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("%s: %d %s; want 200 with %s", tt.name, w.Code, w.Body, tt.want)
+		}
+		if s.calls.Load() != 0 {
+			t.Errorf("%s: a text was sent", tt.name)
+		}
+	}
+}
+
+func TestHookSendsForANumericEventID(t *testing.T) {
+	s := &fakeSender{}
+	h, _ := newHandler(t, s)
+	w := post(h, sample(t, nil, map[string]any{"eventId": 0}), testAuth)
+	if a := action(t, w.Body.Bytes()); a.Status != "SUCCESSFUL" {
+		t.Errorf("action %+v; want SUCCESSFUL", a)
+	}
+	if m := s.messages(); len(m) != 1 || m[0].Tag != "0" || m[0].IdempotencyKey != "0" {
+		t.Errorf("sent %+v; want one text tagged with the eventId 0", m)
 	}
 }
 
@@ -215,6 +270,10 @@ func TestHookRejectsWhatIsNotAHookRequest(t *testing.T) {
 		{"not JSON", "hello", "application/json", http.StatusBadRequest},
 		{"truncated JSON", `{"eventId":`, "application/json", http.StatusBadRequest},
 		{"JSON array", `[1]`, "application/json", http.StatusBadRequest},
+		{"JSON null", `null`, "application/json", http.StatusBadRequest},
+		{"JSON string", `"hook"`, "application/json", http.StatusBadRequest},
+		{"JSON number", `12`, "application/json", http.StatusBadRequest},
+		{"two objects", `{}{}`, "application/json", http.StatusBadRequest},
 		{"text/plain", `{}`, "text/plain", http.StatusUnsupportedMediaType},
 		{"form", `{}`, "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
 		{"too large", `{"x":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, "application/json",

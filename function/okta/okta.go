@@ -131,7 +131,9 @@ func (c *OTPCode) UnmarshalJSON(b []byte) error {
 }
 
 // ParseRequest decodes a hook request body. It fails only when the body is not a JSON
-// object of the expected shape; missing fields are left empty for the caller to judge.
+// object (see Request.UnmarshalJSON): Okta's contract keeps HTTP errors for a request that
+// could not be parsed, and anything else is for the caller to judge and answer in the
+// contract.
 func ParseRequest(body []byte) (*Request, error) {
 	var r Request
 	if err := json.Unmarshal(body, &r); err != nil {
@@ -140,10 +142,107 @@ func ParseRequest(body []byte) (*Request, error) {
 	return &r, nil
 }
 
+// UnmarshalJSON reads a request tolerantly: it fails only when b is not a JSON object.
+// Members are matched by their exact names; unknown members are ignored, and a member of
+// the wrong type (a number where a string belongs, an array where an object does) reads as
+// absent. Two forms are kept for what they say: an eventId number becomes its text as
+// written, and an otpCode integer its digits (see OTPCode).
+func (r *Request) UnmarshalJSON(b []byte) error {
+	top, ok := members(b)
+	if !ok {
+		return errors.New("body is not a JSON object")
+	}
+	*r = Request{
+		EventID:          idText(top["eventId"]),
+		EventTime:        text(top["eventTime"]),
+		EventType:        text(top["eventType"]),
+		EventTypeVersion: text(top["eventTypeVersion"]),
+		Source:           text(top["source"]),
+		RequestType:      text(top["requestType"]),
+	}
+
+	data := object(top["data"])
+	req := object(object(data["context"])["request"])
+	r.Data.Context.Request = ContextRequest{
+		ID:        text(req["id"]),
+		Method:    text(req["method"]),
+		IPAddress: text(req["ipAddress"]),
+	}
+	r.Data.Context.Request.URL.Value = text(object(req["url"])["value"])
+
+	user := object(data["userProfile"])
+	r.Data.UserProfile = UserProfile{
+		FirstName: text(user["firstName"]),
+		LastName:  text(user["lastName"]),
+		Login:     text(user["login"]),
+		UserID:    text(user["userId"]),
+	}
+
+	mp := object(data["messageProfile"])
+	r.Data.MessageProfile = MessageProfile{
+		MsgTemplate:     text(mp["msgTemplate"]),
+		PhoneNumber:     text(mp["phoneNumber"]),
+		OTPExpires:      text(mp["otpExpires"]),
+		DeliveryChannel: text(mp["deliveryChannel"]),
+		Locale:          text(mp["locale"]),
+	}
+	var code OTPCode
+	if code.UnmarshalJSON(mp["otpCode"]) == nil {
+		r.Data.MessageProfile.OTPCode = code
+	}
+	return nil
+}
+
+// members returns the members of a JSON object, and false for any other value.
+func members(b []byte) (map[string]json.RawMessage, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// object returns the members of a JSON object, and none for any other value.
+func object(b []byte) map[string]json.RawMessage {
+	m, _ := members(b)
+	return m
+}
+
+// text returns a JSON string's value, and "" for any other value.
+func text(b []byte) string {
+	var s string
+	if len(b) == 0 || b[0] != '"' || json.Unmarshal(b, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// idText returns a JSON string's value or a JSON number's text as written, and "" for any
+// other value.
+func idText(b []byte) string {
+	if len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
+		var n json.Number
+		if json.Unmarshal(b, &n) == nil {
+			return n.String()
+		}
+	}
+	return text(b)
+}
+
 // IsSMS reports whether the request asks for a text. The channel is matched without regard
 // to case; every other value is some spelling of a voice call.
 func (r *Request) IsSMS() bool {
 	return strings.EqualFold(strings.TrimSpace(r.Data.MessageProfile.DeliveryChannel), "SMS")
+}
+
+// HasChannel reports whether the request names a delivery channel at all. A request
+// without one is broken, not a voice request.
+func (r *Request) HasChannel() bool {
+	return strings.TrimSpace(r.Data.MessageProfile.DeliveryChannel) != ""
 }
 
 // IsPreview reports whether an administrator triggered the request from the Admin

@@ -1,6 +1,8 @@
 package okta
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,11 +112,13 @@ func TestParseRequestOTPCodeForms(t *testing.T) {
 		{"string with spaces", `" 123456 "`, "123456", true},
 		{"integer", `123456`, "123456", true},
 		{"null", `null`, "", true},
-		{"float", `1234.5`, "", false},
-		{"negative", `-123456`, "", false},
-		{"exponent", `1e6`, "", false},
-		{"object", `{"v":1}`, "", false},
-		{"bool", `true`, "", false},
+		// Valid JSON of the wrong type is no code, for the hook to refuse, never a parse error.
+		{"float", `1234.5`, "", true},
+		{"negative", `-123456`, "", true},
+		{"exponent", `1e6`, "", true},
+		{"object", `{"v":1}`, "", true},
+		{"array", `[1,2]`, "", true},
+		{"bool", `true`, "", true},
 	}
 	for _, tt := range tests {
 		body := `{"eventId":"e","data":{"messageProfile":{"otpCode":` + tt.code + `}}}`
@@ -135,9 +139,43 @@ func TestParseRequestIgnoresUnknownFieldsAndRejectsNonJSON(t *testing.T) {
 	if err != nil || r.EventID != "e1" || r.RequestType != "r" || !r.IsSMS() {
 		t.Fatalf("ParseRequest = %+v, %v", r, err)
 	}
-	for _, body := range []string{``, `not json`, `[1,2]`, `{"eventId":`, `"str"`} {
+	for _, body := range []string{``, `not json`, `[1,2]`, `{"eventId":`, `"str"`, `null`,
+		`123`, `true`, ` [] `, `{"a":1}{}`, `{"a":1,}`} {
 		if _, err := ParseRequest([]byte(body)); err == nil {
 			t.Errorf("ParseRequest(%q) succeeded; want an error", body)
+		}
+	}
+}
+
+func TestParseRequestReadsWrongTypesAsAbsent(t *testing.T) {
+	body := `{"eventId":0,"eventTime":1,"eventType":[],"requestType":{"a":1},` +
+		`"source":true,"data":{"context":{"request":{"url":7,"id":null}},` +
+		`"userProfile":[1],"messageProfile":{"msgTemplate":5,"phoneNumber":15555551212,` +
+		`"otpExpires":false,"deliveryChannel":{"v":"SMS"},"otpCode":1.5,"locale":[]}}}`
+	r, err := ParseRequest([]byte(body))
+	if err != nil {
+		t.Fatalf("ParseRequest: %v; want wrong types read as absent", err)
+	}
+	want := &Request{EventID: "0"}
+	if *r != *want {
+		t.Errorf("ParseRequest = %+v; want %+v", *r, *want)
+	}
+
+	for _, tt := range []struct{ id, want string }{
+		{`"e-1"`, "e-1"}, {`12345678901234567890123`, "12345678901234567890123"},
+		{`-7`, "-7"}, {`1e5`, "1e5"}, {`null`, ""}, {`false`, ""}, {`["x"]`, ""},
+	} {
+		r, err := ParseRequest([]byte(`{"eventId":` + tt.id + `}`))
+		if err != nil || r.EventID != tt.want {
+			t.Errorf("eventId %s: %q, %v; want %q", tt.id, r.EventID, err, tt.want)
+		}
+	}
+
+	for _, body := range []string{`{}`, `{"data":null}`, `{"data":[1]}`, `{"data":"x"}`,
+		`{"data":{"messageProfile":7}}`} {
+		r, err := ParseRequest([]byte(body))
+		if err != nil || *r != (Request{}) {
+			t.Errorf("ParseRequest(%s) = %+v, %v; want an empty request", body, r, err)
 		}
 	}
 }
@@ -151,6 +189,13 @@ func TestRequestChannelAndPreview(t *testing.T) {
 		r.Data.MessageProfile.DeliveryChannel = ch
 		if r.IsSMS() != sms {
 			t.Errorf("IsSMS(%q) = %v; want %v", ch, r.IsSMS(), sms)
+		}
+	}
+	for ch, has := range map[string]bool{"SMS": true, "CALL": true, "": false, " \t": false} {
+		r := &Request{}
+		r.Data.MessageProfile.DeliveryChannel = ch
+		if r.HasChannel() != has {
+			t.Errorf("HasChannel(%q) = %v; want %v", ch, r.HasChannel(), has)
 		}
 	}
 	body, err := os.ReadFile("../../sample/request-preview.json")
@@ -180,7 +225,13 @@ func FuzzParseRequest(f *testing.F) {
 	f.Add([]byte(`{"data":{"messageProfile":{"otpCode":123456}}}`))
 	f.Add([]byte(`{"data":null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// Only a body that is not a JSON object is an error; any object parses.
 		r, err := ParseRequest(body)
+		trimmed := bytes.TrimLeft(body, " \t\r\n")
+		object := json.Valid(body) && len(trimmed) > 0 && trimmed[0] == '{'
+		if (err == nil) != object {
+			t.Fatalf("ParseRequest(%q) error %v; a JSON object: %v", body, err, object)
+		}
 		if err != nil {
 			if r != nil {
 				t.Fatal("ParseRequest returned a request with an error")
