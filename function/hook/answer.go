@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"okta-acs-sms/function/okta"
@@ -176,8 +177,10 @@ const Placeholder = "${otpCode}"
 // empty or unusable.
 const DefaultText = "Your verification code is %s"
 
-// maxTextRunes is the longest message ACS accepts.
-const maxTextRunes = 2048
+// maxTextUnits is the longest message ACS accepts, in UTF-16 code units: ACS counts a
+// string's length the .NET way, so a character outside the Basic Multilingual Plane (an
+// emoji) counts twice.
+const maxTextUnits = 2048
 
 // maxCodeLen bounds what is accepted as a one-time code. Okta's codes are a handful of
 // digits; anything far longer is not a code.
@@ -194,9 +197,10 @@ const (
 
 // composeText returns the text to send and where it came from. Okta normally sends the
 // template already rendered with the code, and then it goes out as it is. A template still
-// holding the placeholder gets the code substituted. A template that holds neither the
-// code nor the placeholder is replaced by DefaultText: a text without its code is useless
-// to the user, while refusing would push them to Okta's rate-limited fallback.
+// holding the placeholder gets the code substituted. A template that does not hold the
+// code as a token of its own ("1" inside "123456" is not the code), nor the placeholder, is
+// replaced by DefaultText: a text without its code is useless, or worse shows another code,
+// while refusing would push the user to Okta's rate-limited fallback.
 func composeText(template, code string) (string, string) {
 	text, source := template, textTemplate
 	switch {
@@ -204,13 +208,46 @@ func composeText(template, code string) (string, string) {
 		return fmt.Sprintf(DefaultText, code), textDefaultEmpty
 	case strings.Contains(template, Placeholder):
 		text, source = strings.ReplaceAll(template, Placeholder, code), textSubstituted
-	case !strings.Contains(template, code):
+	case !containsToken(template, code):
 		return fmt.Sprintf(DefaultText, code), textDefaultNoCode
 	}
-	if utf8.RuneCountInString(text) > maxTextRunes {
+	if utf16Len(text) > maxTextUnits {
 		return fmt.Sprintf(DefaultText, code), textDefaultLong
 	}
 	return text, source
+}
+
+// containsToken reports whether s holds tok with no letter or digit right before or after
+// it.
+func containsToken(s, tok string) bool {
+	for i := 0; tok != ""; {
+		j := strings.Index(s[i:], tok)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(tok)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(s[start:])
+		i = start + size
+	}
+	return false
+}
+
+// isWordRune reports whether r is a letter or a digit; utf8.RuneError, what the decoders
+// give at either end of the string, is neither.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// utf16Len is the length of s in UTF-16 code units, as ACS counts a message.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += max(utf16.RuneLen(r), 1)
+	}
+	return n
 }
 
 // usableCode reports whether code can be sent: non-empty, short, and free of spaces and

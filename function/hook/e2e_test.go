@@ -437,3 +437,17 @@ func TestHookLogLineHoldsNoShortCodeWhenACSQuotesTheText(t *testing.T) {
 		}
 	}
 }
+
+// TestHookSendsTheDefaultTextForATemplateTooLongForACS sends a template of 2047 characters
+// but 4087 UTF-16 code units, which ACS (counting the .NET way) refuses: the hook sends the
+// default text instead, and ACS takes it.
+func TestHookSendsTheDefaultTextForATemplateTooLongForACS(t *testing.T) {
+	e := newE2E(t, DefaultDeadline)
+	_, body, _ := e.call(t, sample(t, map[string]any{
+		"msgTemplate": strings.Repeat("😀", 2040) + " 123456"}, nil))
+	texts := e.acs.Texts()
+	if a := action(t, body); a.Status != okta.StatusSuccessful || len(texts) != 1 ||
+		texts[0].Message != "Your verification code is 123456" {
+		t.Errorf("action %+v, texts %+v; want SUCCESSFUL with the default text", a, texts)
+	}
+}

@@ -232,6 +232,24 @@ func TestHookTemplateForms(t *testing.T) {
 		{"too long", long, "123456", "Your verification code is 123456", "default_too_long"},
 		{"numeric code", "Your code is 123456", 123456, "Your code is 123456", "template"},
 		{"unicode", "Votre code est 123456 ✓", "123456", "Votre code est 123456 ✓", "template"},
+
+		// The code must stand as a token of its own, or the user would read another code.
+		{"code inside a longer number", "Your code is 123456", "1",
+			"Your verification code is 1", "default_no_code"},
+		{"code inside a word", "Code: abc1234", "1234",
+			"Your verification code is 1234", "default_no_code"},
+		{"code next to punctuation", "Code:123456.", "123456", "Code:123456.", "template"},
+		{"code first", "123456 is your code", "123456", "123456 is your code", "template"},
+		{"code as a token after a longer number", "Ref 91234, code 1234", "1234",
+			"Ref 91234, code 1234", "template"},
+
+		// ACS counts UTF-16 code units: an emoji is two.
+		{"too long in UTF-16", strings.Repeat("😀", 2040) + " 123456", "123456",
+			"Your verification code is 123456", "default_too_long"},
+		{"2048 UTF-16 units", strings.Repeat("é", 2041) + " 123456", "123456",
+			strings.Repeat("é", 2041) + " 123456", "template"},
+		{"substituted too long in UTF-16", strings.Repeat("😀", 1022) + " ${otpCode}", "123456",
+			"Your verification code is 123456", "default_too_long"},
 	}
 	for _, tt := range tests {
 		s := &fakeSender{}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf16"
 )
 
 // sendRequest is the request body schema of POST /sms, 2021-03-07.
@@ -151,7 +152,7 @@ func decode(body []byte, req *sendRequest) (int, string) {
 			dictionary("SmsRecipients", "Between 1 and 100 recipients are required.")
 	case req.Message == nil:
 		return http.StatusBadRequest, dictionary("Message", "The Message field is required.")
-	case len([]rune(*req.Message)) > 2048:
+	case len(utf16.Encode([]rune(*req.Message))) > 2048: // .NET length: UTF-16 code units
 		return http.StatusBadRequest,
 			dictionary("Message", "The Message field has more than 2048 characters.")
 	case req.Options == nil || req.Options.EnableDeliveryReport == nil:
