@@ -100,7 +100,7 @@ func TestHookNeverSendsForVoiceSpellings(t *testing.T) {
 		`"locationType":"body","location":"data.messageProfile.deliveryChannel",` +
 		`"domain":"external-service"}]}}` + "\n"
 	for _, ch := range []any{"CALL", "call", "Voice", "voice call", "VOICE", "Voice Call",
-		"SMS ", "whatsapp"} {
+		"SMS ", "whatsapp", "ſms", "SMſ"} {
 		s := &fakeSender{}
 		h, logs := newHandler(t, s)
 		w := post(h, sample(t, map[string]any{"deliveryChannel": ch}, nil), testAuth)

@@ -234,15 +234,30 @@ func idText(b []byte) string {
 }
 
 // IsSMS reports whether the request asks for a text. The channel is matched without regard
-// to case; every other value is some spelling of a voice call.
+// to ASCII case only; every other value is some spelling of a voice call.
+//
+// NOTE: not strings.EqualFold, whose Unicode folding takes "ſms" (long s) for "SMS": a
+// channel no Okta tenant sends must never be read as a text.
 func (r *Request) IsSMS() bool {
-	return strings.EqualFold(strings.TrimSpace(r.Data.MessageProfile.DeliveryChannel), "SMS")
+	ch := r.channel()
+	if len(ch) != 3 {
+		return false
+	}
+	for i, want := range []byte("sms") {
+		if ch[i]|0x20 != want {
+			return false
+		}
+	}
+	return true
 }
 
 // HasChannel reports whether the request names a delivery channel at all. A request
 // without one is broken, not a voice request.
-func (r *Request) HasChannel() bool {
-	return strings.TrimSpace(r.Data.MessageProfile.DeliveryChannel) != ""
+func (r *Request) HasChannel() bool { return r.channel() != "" }
+
+// channel is deliveryChannel without surrounding ASCII white space.
+func (r *Request) channel() string {
+	return strings.Trim(r.Data.MessageProfile.DeliveryChannel, " \t\r\n")
 }
 
 // IsPreview reports whether an administrator triggered the request from the Admin

@@ -184,6 +184,8 @@ func TestRequestChannelAndPreview(t *testing.T) {
 	for ch, sms := range map[string]bool{
 		"SMS": true, "sms": true, " Sms ": true, "CALL": false, "Voice": false,
 		"voice call": false, "VOICE": false, "": false, "SMS2": false,
+		// Unicode case folding would take these for SMS; Okta's channel is ASCII.
+		"ſms": false, "SMſ": false, "ｓｍｓ": false, "\u00a0SMS": false,
 	} {
 		r := &Request{}
 		r.Data.MessageProfile.DeliveryChannel = ch
