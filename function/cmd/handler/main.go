@@ -2,9 +2,13 @@
 // telephony hook (/api/telephony), the delivery report function (/deliveryreport) and the
 // delivery lookup (/api/deliveries/{transactionId}) on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT.
 //
-// It reads its settings from the environment (see config.go), listens before doing anything
-// else, and makes no network call at start: credentials and connections are made on first
-// use, so the host's readiness probe (GET /) is answered within milliseconds.
+// It reads its settings from the environment (see config.go) and listens before anything
+// touches the network, so the host's readiness probe (GET /) is answered within
+// milliseconds. Connections, OAuth signing keys and the delivery table are made or fetched
+// on first use, with one exception: in Entra ID mode (ACS_ENDPOINT), once listening, a
+// background call fetches the first ACS token from the managed identity (see app.warm), so
+// that the first hook call does not wait for it; its failure is logged, and the first send
+// asks again.
 package main
 
 import (
