@@ -77,6 +77,14 @@ var (
 		reason:   "INVALID_PHONE_NUMBER",
 		location: "data.messageProfile.phoneNumber",
 	}
+	// refuseEventID answers an eventId no Okta tenant sends (see usableEventID): it is
+	// neither stored, nor sent to the provider as a tag, nor used to deduplicate.
+	refuseEventID = &refusal{
+		outcome:  OutcomeRefusedRequest,
+		summary:  "The verification code could not be sent.",
+		reason:   "INVALID_REQUEST",
+		location: "eventId",
+	}
 	refuseCode = &refusal{
 		outcome:  OutcomeRefusedCode,
 		summary:  "The request carried no usable one-time code.",
@@ -258,6 +266,26 @@ func usableCode(code string) bool {
 	}
 	for _, r := range code {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
+}
+
+// MaxEventIDLen bounds an eventId. Okta's are 22 characters ("uS5871kJThSsU8qlA1LTcg"); the
+// bound leaves room for a longer form while keeping the eventId store, the provider's tag
+// and the log line small whatever a caller posts.
+const MaxEventIDLen = 128
+
+// usableEventID reports whether id can be Okta's eventId: at most MaxEventIDLen bytes of
+// visible ASCII ("!" to "~"; no space, no control character). The empty eventId is usable:
+// such a request is served without deduplication.
+func usableEventID(id string) bool {
+	if len(id) > MaxEventIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
 			return false
 		}
 	}

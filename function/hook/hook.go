@@ -128,7 +128,7 @@ func (h *Handler) Drain(ctx context.Context) error {
 // Okta's contract, also for an object that is no usable hook request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{invocationID: clip(r.Header.Get(InvocationHeader))}
+	c := &call{invocationID: logText(r.Header.Get(InvocationHeader))}
 	defer func() {
 		// A panic must still give Okta an answer in its contract, or Okta waits and then
 		// falls back anyway; FAILED says so at once.
@@ -207,6 +207,9 @@ func isJSON(contentType string) bool {
 
 // answer returns the answer for req, the first one again when its eventId was seen before.
 func (h *Handler) answer(ctx context.Context, req *okta.Request, start time.Time) (Answer, bool) {
+	if !usableEventID(req.EventID) {
+		return decide(result{refusal: refuseEventID, latency: time.Since(start)}), false
+	}
 	if req.EventID == "" {
 		return h.serve(ctx, req, start), false
 	}

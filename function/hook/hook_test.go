@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -676,5 +677,116 @@ func TestFirstSentComesFromARecentEventTimeOnly(t *testing.T) {
 		if got := firstSent(req, now); !got.Equal(tt.want) {
 			t.Errorf("firstSent(%q) = %v; want %v", tt.eventTime, got, tt.want)
 		}
+	}
+}
+
+// countingStore counts the calls that reach the eventId store.
+type countingStore struct {
+	Store
+	claims, completes atomic.Int32
+}
+
+func (c *countingStore) Claim(ctx context.Context, id string, ttl time.Duration) (
+	Answer, bool, error) {
+	c.claims.Add(1)
+	return c.Store.Claim(ctx, id, ttl)
+}
+
+func (c *countingStore) Complete(id string, a Answer) {
+	c.completes.Add(1)
+	c.Store.Complete(id, a)
+}
+
+// invalidEventID is the answer to a request whose eventId cannot be Okta's.
+const invalidEventID = `{"error":{"errorSummary":"The verification code could not be sent.",` +
+	`"errorCauses":[{"errorSummary":"The verification code could not be sent.",` +
+	`"reason":"INVALID_REQUEST","locationType":"body","location":"eventId",` +
+	`"domain":"external-service"}]}}` + "\n"
+
+func TestHookRefusesAnEventIDOktaNeverSendsWithoutSendingOrStoring(t *testing.T) {
+	tests := []struct{ name, id, logged string }{
+		{"60 KB", strings.Repeat("a", 60<<10), strings.Repeat("a", 100) + "..."},
+		{"129 bytes", strings.Repeat("b", 129), strings.Repeat("b", 100) + "..."},
+		{"NUL", "ev\x00id", "ev?id"},
+		{"escape", "ev\x1b[2Jid", "ev?[2Jid"},
+		{"newline", "ev\nid", "ev?id"},
+		{"DEL", "ev\x7fid", "ev?id"},
+		{"right-to-left override", "ev\u202eid", "ev?id"},
+		{"non-ASCII letter", "évent", "évent"},
+		{"space", "ev id", "ev id"},
+	}
+	for _, tt := range tests {
+		s := &fakeSender{}
+		store := &countingStore{Store: NewMemoryStore(0)}
+		var recorded atomic.Int32
+		h, logs := newHandler(t, s, func(o *Options) {
+			o.Store = store
+			o.Recorder = recorderFunc(func(context.Context, sms.Sent) error {
+				recorded.Add(1)
+				return nil
+			})
+		})
+		w := post(h, sample(t, nil, map[string]any{"eventId": tt.id}), testAuth)
+		if w.Code != http.StatusOK || w.Body.String() != invalidEventID {
+			t.Errorf("%s: %d %s; want 200 %s", tt.name, w.Code, w.Body, invalidEventID)
+		}
+		if s.calls.Load() != 0 || store.claims.Load() != 0 || store.completes.Load() != 0 ||
+			recorded.Load() != 0 {
+			t.Errorf("%s: %d sends, %d claims, %d completes, %d records; want none",
+				tt.name, s.calls.Load(), store.claims.Load(), store.completes.Load(),
+				recorded.Load())
+		}
+		l := logs.lines(t)
+		if len(l) != 1 || l[0]["event_id"] != tt.logged || l[0]["outcome"] != "refused_request" {
+			t.Errorf("%s: log %v; want event_id %q, outcome refused_request", tt.name, l,
+				tt.logged)
+		}
+	}
+}
+
+func TestHookSendsForAnEventIDOfTheLongestAcceptedLength(t *testing.T) {
+	id := strings.Repeat("x", MaxEventIDLen-1) + "~"
+	s := &fakeSender{}
+	h, _ := newHandler(t, s)
+	w := post(h, sample(t, nil, map[string]any{"eventId": id}), testAuth)
+	if a := action(t, w.Body.Bytes()); a.Status != "SUCCESSFUL" {
+		t.Errorf("action %+v; want SUCCESSFUL", a)
+	}
+	if m := s.messages(); len(m) != 1 || m[0].Tag != id || m[0].IdempotencyKey != id {
+		t.Errorf("sent %+v; want one text tagged with the eventId", m)
+	}
+}
+
+func TestHookCleansRequestValuesInItsLogLineAndSentRecord(t *testing.T) {
+	s := &fakeSender{}
+	got := make(chan sms.Sent, 1)
+	h, logs := newHandler(t, s, func(o *Options) {
+		o.Recorder = recorderFunc(func(_ context.Context, sent sms.Sent) error {
+			got <- sent
+			return nil
+		})
+	})
+	body := sample(t, nil, map[string]any{"requestType": "mfa\x1b[31m\u202e" +
+		strings.Repeat("r", 200)})
+	body = strings.Replace(body, `"reqRgSk8IBBRhuo0YdlEDTmUw"`, `"req`+`\u0000\n`+
+		strings.Repeat("q", 200)+`"`, 1)
+	post(h, body, testAuth, InvocationHeader, "inv\x7f\u2028"+strings.Repeat("i", 200))
+	if err := h.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	l := logs.lines(t)
+	want := map[string]string{
+		"request_type":    "mfa?[31m?" + strings.Repeat("r", 91) + "...",
+		"okta_request_id": "req??" + strings.Repeat("q", 95) + "...",
+		"invocation_id":   "inv??" + strings.Repeat("i", 95) + "...",
+	}
+	for k, v := range want {
+		if len(l) != 1 || l[0][k] != v {
+			t.Errorf("log %s = %q; want %q", k, l[0][k], v)
+		}
+	}
+	if sent := <-got; sent.RequestType != want["request_type"] {
+		t.Errorf("recorded requestType %q; want %q", sent.RequestType, want["request_type"])
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"okta-acs-sms/function/okta"
 	"okta-acs-sms/function/sms"
@@ -69,7 +71,7 @@ func (h *Handler) record(ctx context.Context, req *okta.Request, phone string, r
 		MessageID:   rc.MessageID,
 		EventID:     req.EventID,
 		MaskedTo:    sms.MaskPhone(phone),
-		RequestType: req.RequestType,
+		RequestType: logText(req.RequestType), // stored: bounded and printable like the log
 		Provider:    rc.Provider,
 		At:          h.now().UTC(),
 	}
@@ -87,28 +89,30 @@ func (h *Handler) record(ctx context.Context, req *okta.Request, phone string, r
 // call gathers what the log line of one hook call says. It never holds the code, the text
 // or a full phone number.
 type call struct {
-	invocationID string
-	eventID      string
-	requestType  string
-	phone        string // masked
-	channel      string
-	preview      bool
-	outcome      string
-	messageID    string
-	attempts     int
-	text         string
-	duplicate    bool
-	err          error
-	detail       string
-	panicked     string
-	latency      time.Duration
-	written      bool
+	invocationID  string
+	eventID       string
+	oktaRequestID string // data.context.request.id, Okta's id of the API call
+	requestType   string
+	phone         string // masked
+	channel       string
+	preview       bool
+	outcome       string
+	messageID     string
+	attempts      int
+	text          string
+	duplicate     bool
+	err           error
+	detail        string
+	panicked      string
+	latency       time.Duration
+	written       bool
 }
 
 func (c *call) request(req *okta.Request) {
 	mp := req.Data.MessageProfile
-	c.eventID, c.requestType, c.preview = clip(req.EventID), clip(req.RequestType), req.IsPreview()
-	c.channel = clip(mp.DeliveryChannel)
+	c.eventID, c.requestType = logText(req.EventID), logText(req.RequestType)
+	c.oktaRequestID, c.preview = logText(req.Data.Context.Request.ID), req.IsPreview()
+	c.channel = logText(mp.DeliveryChannel)
 	if n, err := sms.NormalizeE164(mp.PhoneNumber); err == nil {
 		c.phone = sms.MaskPhone(n)
 	} else if mp.PhoneNumber != "" {
@@ -125,11 +129,30 @@ func (c *call) answer(a Answer) {
 // anything, and a log line is no place for it.
 const maxLogField = 100
 
-func clip(s string) string {
-	if len(s) <= maxLogField {
-		return s
+// logText returns a request value fit for a log line or a stored record: every rune that
+// is not printable (control characters, bidirectional overrides, line separators, bytes
+// that are not UTF-8) becomes "?", so a value cannot forge or hide parts of a line, and
+// the result is cut to maxLogField bytes on a rune boundary, marked by "...".
+func logText(s string) string {
+	// Only the start can survive the cut; a rune is never shorter than its "?".
+	long := len(s) > maxLogField
+	s = s[:min(len(s), 4*maxLogField)]
+
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			r = '?'
+		}
+		if b.Len()+utf8.RuneLen(r) > maxLogField {
+			long = true
+			break
+		}
+		b.WriteRune(r)
 	}
-	return strings.ToValidUTF8(s[:maxLogField], "") + "..."
+	if long {
+		b.WriteString("...")
+	}
+	return b.String()
 }
 
 // log writes the one line of a hook call.
@@ -146,6 +169,7 @@ func (h *Handler) log(ctx context.Context, c *call) {
 	attrs := []slog.Attr{
 		slog.String("invocation_id", c.invocationID),
 		slog.String("event_id", c.eventID),
+		slog.String("okta_request_id", c.oktaRequestID),
 		slog.String("request_type", c.requestType),
 		slog.String("phone", c.phone),
 		slog.String("channel", c.channel),
