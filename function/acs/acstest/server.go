@@ -1,7 +1,8 @@
 // Package acstest is a fake Azure Communication Services SMS endpoint for tests: an httptest
 // server on loopback that checks requests the way ACS does (path, api-version, JSON schema,
 // HMAC signature or bearer token), honours repeatability ids, counts the texts it would have
-// sent, and misbehaves on demand (throttling, 5xx, failed recipients, hangs, resets).
+// sent, and misbehaves on demand (throttling, 5xx, failed recipients, hangs, resets, and
+// connections that hang in the TLS handshake).
 package acstest
 
 import (
@@ -42,6 +43,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	faults   []Fault
+	hangs    int        // connections still to hang in the TLS handshake
+	held     []net.Conn // hanging connections, closed by Close
 	requests []Request
 	texts    []Text
 	repeats  map[string]repeat // repeatabilityRequestId → first result
@@ -120,11 +123,9 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 	s.key = key
 
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
-	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			s.conns.Add(1)
-		}
-	}
+	// NOTE: the wrapper goes under the TLS listener StartTLS adds, so that a connection it
+	// holds back has not started its handshake, and one it counts may never finish it.
+	s.srv.Listener = &listener{Listener: s.srv.Listener, s: s}
 	if s.tls {
 		s.srv.StartTLS()
 	} else {
@@ -134,10 +135,17 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// Close ends hanging requests and shuts the server down. It is safe to call twice.
+// Close ends hanging requests and handshakes and shuts the server down. It is safe to call
+// twice.
 func (s *Server) Close() {
 	s.close.Do(func() {
 		close(s.done)
+		s.mu.Lock()
+		for _, c := range s.held {
+			c.Close()
+		}
+		s.held = nil
+		s.mu.Unlock()
 		s.srv.Close()
 	})
 }
@@ -223,8 +231,19 @@ func (s *Server) TextsSent() int {
 	return len(s.texts)
 }
 
-// Connections counts the TCP connections clients opened to the fake; a client that keeps
-// its connections alive opens one for many sequential sends.
+// HangHandshakes makes the next n connections hang in the TLS handshake, as an endpoint
+// does when a network path or a TLS front end stalls: the fake accepts the TCP connection
+// and reads what the client sends (its ClientHello), but never answers, so no request
+// reaches it. Close releases them. Calls add up. Over plain HTTP (WithPlainHTTP) there is no
+// handshake: such a connection takes the client's request bytes and never answers.
+func (s *Server) HangHandshakes(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangs += max(n, 0)
+}
+
+// Connections counts the TCP connections clients opened to the fake, hanging ones
+// included; a client that keeps its connections alive opens one for many sequential sends.
 func (s *Server) Connections() int { return int(s.conns.Load()) }
 
 // Texts returns a copy of the texts the fake has accepted, in order.
@@ -259,6 +278,46 @@ func (s *Server) nextFault() (Fault, bool) {
 	f := s.faults[0]
 	s.faults = s.faults[1:]
 	return f, true
+}
+
+// listener counts accepted connections and keeps those told to hang from the server.
+type listener struct {
+	net.Listener
+	s *Server
+}
+
+// Accept returns the next connection that is not to hang.
+func (l *listener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.s.conns.Add(1)
+		if !l.s.hold(c) {
+			return c, nil
+		}
+	}
+}
+
+// hold keeps c, reading and discarding what arrives until Close, if a hang is due. It
+// reports whether it took c.
+func (s *Server) hold(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hangs == 0 {
+		return false
+	}
+	s.hangs--
+	select {
+	case <-s.done:
+		c.Close()
+		return true
+	default:
+	}
+	s.held = append(s.held, c)
+	go io.Copy(io.Discard, c) // ends when Close closes c
+	return true
 }
 
 func readBody(r *http.Request) []byte {

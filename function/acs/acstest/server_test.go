@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -228,6 +230,72 @@ func TestFakeSlowAnswerCountsTheTextEvenWhenTheClientGaveUp(t *testing.T) {
 		r[0].Fault != "slow-300ms" {
 		t.Errorf("requests = %+v; want one slow 202", r)
 	}
+}
+
+func TestFakeHangsTheNextHandshakesUntilClose(t *testing.T) {
+	srv := acstest.NewServer(t)
+	srv.HangHandshakes(1)
+
+	// The first TCP connection is open (queued to be accepted) before the second is dialled,
+	// so it is the one that hangs.
+	first, err := net.Dial("tcp", host(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	hung := make(chan error, 1)
+	go func() {
+		// No deadline: only Close can end this handshake.
+		hung <- tls.Client(first, clientTLS(srv)).HandshakeContext(context.Background())
+	}()
+
+	// The next connection is served normally, while the first still hangs.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d := tls.Dialer{Config: clientTLS(srv)}
+	second, err := d.DialContext(ctx, "tcp", host(t, srv))
+	if err != nil {
+		t.Fatalf("second handshake: %v", err)
+	}
+	second.Close()
+	select {
+	case err := <-hung:
+		t.Fatalf("the hanging handshake ended before Close: %v", err)
+	default:
+	}
+	if n := srv.Connections(); n != 2 {
+		t.Errorf("connections = %d; want 2", n)
+	}
+
+	srv.Close()
+	select {
+	case err := <-hung:
+		if err == nil {
+			t.Error("the hanging handshake succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hanging handshake still blocked after Close")
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("fake saw %d requests; want 0", n)
+	}
+}
+
+func host(t *testing.T, srv *acstest.Server) string {
+	t.Helper()
+	u, err := url.Parse(srv.Endpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Host
+}
+
+// clientTLS is the TLS configuration of the fake's own client: it trusts the fake.
+func clientTLS(srv *acstest.Server) *tls.Config {
+	tr := srv.Transport().(*http.Client).Transport.(*http.Transport)
+	c := tr.TLSClientConfig.Clone()
+	c.ServerName = "example.com" // the name httptest's certificate holds
+	return c
 }
 
 // waitForRequests polls until the fake has seen n requests (it has no hook to wait on).
