@@ -190,9 +190,11 @@ const DefaultText = "Your verification code is %s"
 // emoji) counts twice.
 const maxTextUnits = 2048
 
-// maxCodeLen bounds what is accepted as a one-time code. Okta's codes are a handful of
-// digits; anything far longer is not a code.
-const maxCodeLen = 32
+// The lengths of a one-time code the hook accepts (see usableCode).
+const (
+	minCodeLen = 4
+	maxCodeLen = 10
+)
 
 // Text sources, as they appear in the log line's "text" field.
 const (
@@ -258,14 +260,23 @@ func utf16Len(s string) int {
 	return n
 }
 
-// usableCode reports whether code can be sent: non-empty, short, and free of spaces and
-// control characters. The hook never makes up a code of its own.
+// usableCode reports whether code can be sent: 4 to 10 ASCII digits, nothing else. The hook
+// never makes up a code of its own.
+//
+// Digits only, not letters too: Okta documents otpCode as a string of digits, its preview
+// sends "11111", and public integrations see 6-digit codes and check for 4 to 10, so a
+// letter means something went wrong upstream (a template placeholder such as "${otpCode}",
+// a channel name in the wrong field). Refusing costs little: Okta then sends the code
+// through its own providers, while a text with a wrong code costs the user a useless
+// message. Other digits are refused too (fullwidth "１", Arabic-Indic "١", a byte order mark
+// or a bidirectional override around the digits): a phone shows them, but the user cannot
+// type them back into Okta's ASCII prompt.
 func usableCode(code string) bool {
-	if code == "" || len(code) > maxCodeLen {
+	if len(code) < minCodeLen || len(code) > maxCodeLen {
 		return false
 	}
-	for _, r := range code {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
 			return false
 		}
 	}

@@ -235,8 +235,8 @@ func TestHookTemplateForms(t *testing.T) {
 		{"unicode", "Votre code est 123456 ✓", "123456", "Votre code est 123456 ✓", "template"},
 
 		// The code must stand as a token of its own, or the user would read another code.
-		{"code inside a longer number", "Your code is 123456", "1",
-			"Your verification code is 1", "default_no_code"},
+		{"code inside a longer number", "Your code is 1234567", "1234",
+			"Your verification code is 1234", "default_no_code"},
 		{"code inside a word", "Code: abc1234", "1234",
 			"Your verification code is 1234", "default_no_code"},
 		{"code next to punctuation", "Code:123456.", "123456", "Code:123456.", "template"},
@@ -267,16 +267,33 @@ func TestHookTemplateForms(t *testing.T) {
 }
 
 func TestHookRefusesARequestWithoutAUsableCode(t *testing.T) {
-	for _, code := range []any{nil, "", "  ", "12 34", strings.Repeat("1", 33), "12\x0034"} {
+	codes := []any{nil, "", "  ", "12 34", strings.Repeat("1", 33), "12\x0034",
+		"SMS", "${otpCode}", "\ufeff123456", "１２３４５６", "123456\u202e", "\u202e123456",
+		"123", "12345678901", "١٢٣٤٥٦", "12345a", "abcdef", "-12345", "+123456", "12.345",
+		"123456\u200b", 123, 12345678901}
+	for _, code := range codes {
 		s := &fakeSender{}
 		h, _ := newHandler(t, s)
 		w := post(h, sample(t, map[string]any{"otpCode": code, "msgTemplate": "Code ${otpCode}"},
 			nil), testAuth)
 		if !strings.Contains(w.Body.String(), `"reason":"MISSING_OTP_CODE"`) || w.Code != 200 {
-			t.Errorf("%q: %d %s", code, w.Code, w.Body)
+			t.Errorf("%v: %d %s", code, w.Code, w.Body)
 		}
 		if s.calls.Load() != 0 {
-			t.Errorf("%q: sent a text without a usable code", code)
+			t.Errorf("%v: sent a text without a usable code", code)
+		}
+	}
+}
+
+func TestHookSendsCodesOfFourToTenASCIIDigits(t *testing.T) {
+	for _, code := range []any{"1234", "11111", "012345", "1234567890", 4321, "  123456 "} {
+		s := &fakeSender{}
+		h, _ := newHandler(t, s)
+		w := post(h, sample(t, map[string]any{"otpCode": code, "msgTemplate": "Code ${otpCode}"},
+			nil), testAuth)
+		want := "Code " + strings.TrimSpace(fmt.Sprint(code))
+		if m := s.messages(); len(m) != 1 || m[0].Body != want {
+			t.Errorf("%v: sent %+v (%s); want one text %q", code, m, w.Body, want)
 		}
 	}
 }
