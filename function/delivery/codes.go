@@ -63,11 +63,11 @@ func ParseCode(details string) int {
 	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
 		end++
 	}
-	if end > 5 {
-		return 0 // not a status code
+	if end > maxCodeDigits {
+		return 0 // not a status code: ACS's have four digits, and a longer one may be a code
 	}
 	if end > 0 {
-		n, _ := strconv.Atoi(s[:end]) // cannot fail: 1 to 5 digits
+		n, _ := strconv.Atoi(s[:end]) // cannot fail: 1 to 4 digits
 		return n
 	}
 

@@ -21,6 +21,7 @@ func TestParseCodeReadsEveryFormACSSends(t *testing.T) {
 		{"", 0},
 		{"Something else", 0},
 		{"12345678901234567890: overflow", 0},
+		{"91827: five digits are no ACS code", 0},
 	}
 	for _, tc := range tests {
 		if got := delivery.ParseCode(tc.details); got != tc.want {

@@ -57,7 +57,7 @@ type Record struct {
 
 	Code          int       `json:"statusCode,omitempty"`    // e.g. 2000, 4007; 0 = unknown
 	Meaning       string    `json:"statusMeaning,omitempty"` // the code's meaning (codes.go)
-	Details       string    `json:"statusDetails,omitempty"` // ACS's deliveryStatusDetails
+	Details       string    `json:"statusDetails,omitempty"` // scrubbed, see ScrubDetails
 	Action        Action    `json:"action,omitempty"`        // what an operator should do
 	Attempts      int       `json:"attempts,omitempty"`
 	SegmentsOK    int       `json:"segmentsSucceeded,omitempty"`
@@ -77,7 +77,7 @@ type Report struct {
 	EventID       string // the Event Grid event id
 	MessageID     string
 	Status        Status // Delivered or Failed
-	Details       string // deliveryStatusDetails as sent
+	Details       string // deliveryStatusDetails, scrubbed (see ScrubDetails)
 	Code          int    // parsed from Details, see ParseCode
 	To            string // masked
 	Tag           string
@@ -86,6 +86,14 @@ type Report struct {
 	SegmentsFail  int
 	ReceivedAt    time.Time // receivedTimestamp, or the event time when absent
 	LastAttemptAt time.Time
+}
+
+// scrub makes the report's free text fit to store, serve and log: Details through
+// ScrubDetails, the tag and the event id cleaned and clipped. Code must be set first.
+func (r *Report) scrub() {
+	r.Details = ScrubDetails(r.Details)
+	r.Tag = cleanField(r.Tag)
+	r.EventID = cleanField(r.EventID)
 }
 
 // ErrNotFound is returned by Store.Get when no record exists for a message id.

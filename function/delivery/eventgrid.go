@@ -150,7 +150,8 @@ func reportFromEvent(ev azsystemevents.EventGridEvent) (Report, error) {
 		return Report{}, fmt.Errorf("data: deliveryStatus %q is neither Delivered nor Failed",
 			deref(d.DeliveryStatus))
 	}
-	rep.Code = ParseCode(rep.Details)
+	rep.Code = ParseCode(rep.Details) // from the raw text, before it is scrubbed
+	rep.scrub()
 	if d.To != nil {
 		rep.To = sms.MaskPhone(*d.To)
 	}

@@ -74,7 +74,7 @@ func (h *EventHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	id := r.Header.Get("X-Azure-Functions-InvocationId")
+	id := cleanField(r.Header.Get("X-Azure-Functions-InvocationId"))
 	log := h.log.With(slog.String("invocation_id", id))
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInvocationBytes))

@@ -461,3 +461,76 @@ func TestEventHandlerEndsOnTheNewestReportUnderParallelDeliveries(t *testing.T) 
 		t.Errorf("%d info lines for 8 distinct reports, want 1 to 8", n)
 	}
 }
+
+// TestEventHandlerScrubsReportTextBeforeStoringServingOrLogging checks that a number or
+// code in ACS's free text reaches neither the store, nor the lookup, nor a log line, while
+// the leading status code stays readable.
+func TestEventHandlerScrubsReportTextBeforeStoringServingOrLogging(t *testing.T) {
+	h, store, logs := setup()
+	at := time.Date(2026, 12, 4, 16, 30, 0, 0, time.UTC)
+	tag := "ev\x00\u202e" + strings.Repeat("t", 200)
+	ev := reportEvent("Outgoing_scrub", "Failed",
+		"4007: Recipient +447700900999 opted out;\ncode 918273 (+44 7700 900 999)", tag, at)
+	ev["data"].(map[string]any)["to"] = "+447700900999"
+	ev["subject"] = "/phonenumber/447700900999"
+	invoke(t, h, ev)
+
+	got, err := store.Get(context.Background(), "Outgoing_scrub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDetails := "4007: Recipient +*** opted out;?code *** (+***)"
+	wantTag := "ev??" + strings.Repeat("t", 124)
+	if got.Details != wantDetails || got.Code != 4007 || got.Tag != wantTag ||
+		got.Action != delivery.ActionStopNumber {
+		t.Errorf("stored Details %q Code %d Tag %q Action %q; want %q 4007 %q %q",
+			got.Details, got.Code, got.Tag, got.Action, wantDetails, wantTag,
+			delivery.ActionStopNumber)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle(delivery.LookupPattern,
+		delivery.NewLookupHandler(delivery.NewRecorder(store, nil), nil))
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/deliveries/Outgoing_scrub", nil))
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(),
+		`"statusDetails":"4007: Recipient +*** opted out;?code *** (+***)"`) {
+		t.Errorf("lookup %d %s", w.Code, w.Body)
+	}
+
+	for where, text := range map[string]string{"stored record": fmt.Sprintf("%+v", got),
+		"lookup": w.Body.String(), "logs": logs.String()} {
+		for _, secret := range []string{"7700900999", "918273", "7700 900 999", "\u202e"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s holds %q: %s", where, secret, text)
+			}
+		}
+	}
+	l := findLogs(t, logs, "WARN", "delivery: report")
+	if len(l) != 1 || l[0]["tag"] != wantTag {
+		t.Errorf("report log lines %v; want one with tag %q", l, wantTag)
+	}
+}
+
+func TestScrubDetails(t *testing.T) {
+	long := "5000: " + strings.Repeat("é", 300)
+	clipped := "5000: " + strings.Repeat("é", 123) + "…" // 255 bytes: no half rune
+	tests := []struct{ in, want string }{
+		{"No error.", "No error."},
+		{"  2000: No Error  ", "2000: No Error"},
+		{"4007: Opted out", "4007: Opted out"},
+		{"4007 918273", "4007 ***"},
+		{"918273: your code", "***: your code"},
+		{"40071: x", "***: x"},
+		{"Code 1234 left alone", "Code 1234 left alone"},
+		{"call 555-0123 now", "call *** now"},
+		{"tab\there", "tab?here"},
+		{"bad \xff byte", "bad ? byte"},
+		{long, clipped},
+	}
+	for _, tc := range tests {
+		if got := delivery.ScrubDetails(tc.in); got != tc.want {
+			t.Errorf("ScrubDetails(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}

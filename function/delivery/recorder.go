@@ -36,6 +36,7 @@ func (r *Recorder) RecordSent(ctx context.Context, s sms.Sent) error {
 	if !ValidMessageID(s.MessageID) {
 		return fmt.Errorf("delivery: record sent: %w", ErrInvalidID)
 	}
+	s.EventID, s.RequestType = cleanField(s.EventID), cleanField(s.RequestType)
 	if _, err := r.store.Update(ctx, s.MessageID, applySent(s)); err != nil {
 		return fmt.Errorf("delivery: record sent %s: %w", s.MessageID, err)
 	}
@@ -51,6 +52,7 @@ func (r *Recorder) RecordReport(ctx context.Context, rep Report) (Record, bool, 
 	if !ValidMessageID(rep.MessageID) {
 		return Record{}, false, fmt.Errorf("delivery: record report: %w", ErrInvalidID)
 	}
+	rep.scrub() // again: a Report may be built by a caller, not only from an event
 
 	// Update may call the function more than once; the last call decides what was stored.
 	var applied bool
