@@ -2,8 +2,8 @@
 // in CI: each text becomes one JSON line in a file, the local stand-in for the phone.
 //
 // The file holds the full number and the text (codes included), which is why it is kept at
-// mode 0600 (a file already there is tightened; a path that is not a regular file is
-// refused) and why Outbox must never be wired in Azure. The log line it writes is
+// mode 0600 (a file already there is tightened when the Outbox is made; a path that is not a
+// regular file is refused there) and why Outbox must never be wired in Azure. The log line it writes is
 // masked like every other.
 package outbox
 
@@ -45,19 +45,26 @@ type Outbox struct {
 	now    func() time.Time
 
 	mu sync.Mutex
-	f  *os.File // opened on the first send
+	f  *os.File // nil once closed
 }
 
-// New returns an Outbox writing to path (DefaultFile when empty). The file is opened on the
-// first send, so a wrong path shows up as a failed send rather than at start.
-func New(path string, logger *slog.Logger) *Outbox {
+// New opens path (DefaultFile when empty) for appending, creating it with mode 0600 or
+// tightening a file already there to 0600, and returns an Outbox writing to it. A path that
+// is not a regular file, or cannot be opened, is refused here, at start, rather than on
+// every text: a handler that starts healthy and then fails each hook call sends every user
+// to Okta's fallback. The caller must Close the Outbox.
+func New(path string, logger *slog.Logger) (*Outbox, error) {
 	if path == "" {
 		path = DefaultFile
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Outbox{path: path, logger: logger, now: time.Now}
+	f, err := openPrivate(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Outbox{path: path, logger: logger, now: time.Now, f: f}, nil
 }
 
 // Path returns the file the outbox writes to.
@@ -92,6 +99,9 @@ func (o *Outbox) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 	return sms.Receipt{MessageID: line.MessageID, Provider: Provider, Attempts: 1}, nil
 }
 
+// errClosed is returned by Send after Close.
+var errClosed = errors.New("outbox: closed")
+
 // ErrNotRegular is returned (wrapped) when the outbox path exists but is not a regular
 // file: a symbolic link, a directory, a device or a pipe. The outbox refuses to follow or
 // write into such a path, since the codes it holds would land wherever it points.
@@ -103,11 +113,7 @@ func (o *Outbox) append(b []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.f == nil {
-		f, err := openPrivate(o.path)
-		if err != nil {
-			return err
-		}
-		o.f = f
+		return errClosed
 	}
 	if _, err := o.f.Write(b); err != nil {
 		return fmt.Errorf("outbox: write: %w", err)
@@ -132,7 +138,7 @@ func openPrivate(path string) (*os.File, error) {
 		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
 			return nil, notRegular(path, fi.Mode()) // O_NOFOLLOW refused a link
 		}
-		return nil, fmt.Errorf("outbox: open: %w", err)
+		return nil, fmt.Errorf("outbox: %w", err) // err names the operation and the path
 	}
 
 	opened, err := f.Stat()
@@ -181,7 +187,7 @@ func (e *notRegularError) Error() string {
 
 func (e *notRegularError) Unwrap() error { return ErrNotRegular }
 
-// Close closes the file, if it was opened.
+// Close closes the file. Sends after Close fail.
 func (o *Outbox) Close() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()

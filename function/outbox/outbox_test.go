@@ -25,7 +25,7 @@ var idPattern = regexp.MustCompile(
 func TestOutboxWritesOneMaskedLogLineAndOneFileLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.jsonl")
 	var logs bytes.Buffer
-	o := New(path, slog.New(slog.NewJSONHandler(&logs, nil)))
+	o := open(t, path, slog.New(slog.NewJSONHandler(&logs, nil)))
 	o.now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	defer o.Close()
 
@@ -62,7 +62,7 @@ func TestOutboxWritesOneMaskedLogLineAndOneFileLine(t *testing.T) {
 
 func TestOutboxConcurrentSendsWriteWholeLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.jsonl")
-	o := New(path, nil)
+	o := open(t, path, nil)
 	defer o.Close()
 
 	const n = 64
@@ -98,11 +98,34 @@ func TestOutboxConcurrentSendsWriteWholeLines(t *testing.T) {
 	}
 }
 
-func TestOutboxFailsUnavailableWhenFileCannotOpen(t *testing.T) {
-	o := New(filepath.Join(t.TempDir(), "missing-dir", "outbox.jsonl"), nil)
+// open returns a new Outbox for path, failing the test when it cannot be made.
+func open(t *testing.T, path string, logger *slog.Logger) *Outbox {
+	t.Helper()
+	o, err := New(path, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestNewRefusesAFileThatCannotBeOpened(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing-dir", "outbox.jsonl")
+	o, err := New(path, nil)
+	want := "outbox: open " + path + ": no such file or directory"
+	if o != nil || err == nil || err.Error() != want || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("New = %v, %v; want nil, %q", o, err, want)
+	}
+}
+
+func TestOutboxFailsUnavailableAfterClose(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "outbox.jsonl"), nil)
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
 	_, err := o.Send(context.Background(), sms.Message{To: "+15555551212", Body: "x"})
-	if sms.KindOf(err) != sms.KindUnavailable || sms.AttemptsOf(err) != 1 {
-		t.Fatalf("Send = %v; want an unavailable sms.Error", err)
+	if sms.KindOf(err) != sms.KindUnavailable || sms.AttemptsOf(err) != 1 ||
+		!errors.Is(err, errClosed) {
+		t.Fatalf("Send = %v; want an unavailable sms.Error wrapping errClosed", err)
 	}
 }
 
@@ -110,12 +133,14 @@ func TestOutboxHonoursAnExpiredContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	path := filepath.Join(t.TempDir(), "outbox.jsonl")
-	_, err := New(path, nil).Send(ctx, sms.Message{To: "+15555551212", Body: "x"})
+	o := open(t, path, nil)
+	defer o.Close()
+	_, err := o.Send(ctx, sms.Message{To: "+15555551212", Body: "x"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Send = %v; want context.Canceled", err)
 	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("file exists after a cancelled send: %v", err)
+	if b, err := os.ReadFile(path); err != nil || len(b) != 0 {
+		t.Errorf("file after a cancelled send = %q, %v; want empty", b, err)
 	}
 }
 
@@ -127,8 +152,13 @@ func TestOutboxTightensAnExistingFileToOwnerOnly(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil { // not left to the umask
 		t.Fatal(err)
 	}
-	o := New(path, nil)
+	o := open(t, path, nil)
 	defer o.Close()
+	if fi, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode() != 0o600 {
+		t.Fatalf("file mode after New = %v; want -rw------- before any send", fi.Mode())
+	}
 
 	m := sms.Message{To: "+15555551212", Body: "x"}
 	if _, err := o.Send(context.Background(), m); err != nil {
@@ -172,18 +202,16 @@ func TestOutboxRefusesAPathThatIsNotARegularFile(t *testing.T) {
 		{"directory", sub, "a directory"},
 	}
 	for _, tt := range tests {
-		o := New(tt.path, nil)
-		_, err := o.Send(context.Background(), sms.Message{To: "+15555551212", Body: "123456"})
-		want := "sms: unavailable: outbox: open " + tt.path + ": " + tt.what +
+		o, err := New(tt.path, nil)
+		want := "outbox: open " + tt.path + ": " + tt.what +
 			", not a regular file; the outbox holds codes and writes only to a regular " +
 			"file it can make private (0600)"
-		if err == nil || err.Error() != want {
-			t.Errorf("%s: Send = %v; want %q", tt.name, err, want)
+		if o != nil || err == nil || err.Error() != want {
+			t.Errorf("%s: New = %v, %v; want nil, %q", tt.name, o, err, want)
 		}
-		if !errors.Is(err, ErrNotRegular) || sms.KindOf(err) != sms.KindUnavailable {
-			t.Errorf("%s: err %v is not ErrNotRegular of kind unavailable", tt.name, err)
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("%s: err %v is not ErrNotRegular", tt.name, err)
 		}
-		o.Close()
 	}
 
 	if b, _ := os.ReadFile(target); len(b) != 0 {

@@ -415,3 +415,86 @@ func TestHandlerAcceptsOktaOAuthTokensAndBasicTogether(t *testing.T) {
 		t.Error("the handler never fetched the issuer's keys")
 	}
 }
+
+// TestHandlerStopsAtStartOnAnOutboxPathThatIsNotARegularFile checks that a bad OUTBOX_FILE
+// stops the binary before it listens, naming the setting, instead of failing every text.
+func TestHandlerStopsAtStartOnAnOutboxPathThatIsNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "elsewhere.jsonl")
+	if err := os.WriteFile(target, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.jsonl")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, path, want string }{
+		{"symbolic link", link, "handler: configuration: OUTBOX_FILE: outbox: open " + link +
+			": a symbolic link, not a regular file; the outbox holds codes and writes only " +
+			"to a regular file it can make private (0600)\n"},
+		{"directory", dir, "handler: configuration: OUTBOX_FILE: outbox: open " + dir +
+			": a directory, not a regular file; the outbox holds codes and writes only " +
+			"to a regular file it can make private (0600)\n"},
+		{"missing directory", filepath.Join(dir, "no", "outbox.jsonl"),
+			"handler: configuration: OUTBOX_FILE: outbox: open " +
+				filepath.Join(dir, "no", "outbox.jsonl") + ": no such file or directory\n"},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(handlerBin)
+		cmd.Dir = dir
+		cmd.Env = []string{"FUNCTIONS_CUSTOMHANDLER_PORT=" + freePort(t), "OKTA_USER=okta",
+			"OKTA_BASIC_SECRET=s", "OUTBOX_FILE=" + tt.path}
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		done := make(chan error, 1)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { done <- cmd.Wait() }()
+		var err error
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			_ = cmd.Process.Kill()
+			err = <-done
+		}
+		cancel()
+
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+			t.Errorf("%s: exit = %v; want exit status 2 (stdout %s)", tt.name, err, stdout.String())
+		}
+		if stderr.String() != tt.want || stdout.String() != "" {
+			t.Errorf("%s: stderr %q, stdout %q; want stderr %q", tt.name, stderr.String(),
+				stdout.String(), tt.want)
+		}
+	}
+	if b, _ := os.ReadFile(target); len(b) != 0 {
+		t.Errorf("the link's target was written: %q", b)
+	}
+}
+
+// TestHandlerMakesAnExistingOutboxPrivateAtStart checks that a world-readable outbox left
+// from an earlier run is 0600 once the handler listens, before any text.
+func TestHandlerMakesAnExistingOutboxPrivateAtStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, outbox.DefaultFile)
+	if err := os.WriteFile(path, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil { // not left to the umask
+		t.Fatal(err)
+	}
+	startHandler(t, dir, "OKTA_USER=okta", "OKTA_BASIC_SECRET=s")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode() != 0o600 {
+		t.Errorf("outbox mode after start = %v; want -rw-------", fi.Mode())
+	}
+	if b, _ := os.ReadFile(path); string(b) != "{}\n" {
+		t.Errorf("outbox content changed at start: %q", b)
+	}
+}

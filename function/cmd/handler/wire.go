@@ -128,7 +128,12 @@ func (a *app) buildSender(cfg *config, logger *slog.Logger) (sms.Sender, string,
 		a.sender = "acs-entra"
 		return c, acs.Provider, nil
 	}
-	o := outbox.New(cfg.OutboxFile, logger)
+	// NOTE: opened here, at start: a local file, not the network. A path that is no
+	// regular file stops the binary naming OUTBOX_FILE instead of failing every text.
+	o, err := outbox.New(cfg.OutboxFile, logger)
+	if err != nil {
+		return nil, "", &settingError{envOutboxFile, err.Error()}
+	}
 	a.closers = append(a.closers, o.Close)
 	a.sender = "outbox:" + o.Path()
 	return o, outbox.Provider, nil
