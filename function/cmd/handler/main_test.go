@@ -60,6 +60,14 @@ func freePort(t *testing.T) string {
 // its base URL once its start-up line says it listens.
 func startHandler(t *testing.T, dir string, settings ...string) (*exec.Cmd, string) {
 	t.Helper()
+	cmd, base, _ := startHandlerLine(t, dir, settings...)
+	return cmd, base
+}
+
+// startHandlerLine is startHandler that also returns the start-up log line, decoded.
+func startHandlerLine(t *testing.T, dir string, settings ...string) (
+	*exec.Cmd, string, map[string]any) {
+	t.Helper()
 	cmd := exec.Command(handlerBin)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"),
@@ -76,14 +84,39 @@ func startHandler(t *testing.T, dir string, settings ...string) (*exec.Cmd, stri
 
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() {
-		var l struct{ Msg, Addr string }
-		if json.Unmarshal(lines.Bytes(), &l) == nil && l.Msg == "handler: listening" {
+		var l map[string]any
+		if json.Unmarshal(lines.Bytes(), &l) == nil && l["msg"] == "handler: listening" {
 			go io.Copy(io.Discard, stdout) // keep the pipe drained
-			return cmd, "http://" + l.Addr
+			addr, _ := l["addr"].(string)
+			return cmd, "http://" + addr, l
 		}
 	}
 	t.Fatalf("handler exited before listening: %v", lines.Err())
-	return nil, ""
+	return nil, "", nil
+}
+
+// TestHandlerStartUpLineNamesTheHookAuthenticationModes checks the start-up line's auth
+// field for Basic only, OAuth only and both. Starting makes no call to the issuer.
+func TestHandlerStartUpLineNamesTheHookAuthenticationModes(t *testing.T) {
+	oauth := []string{"OKTA_HOOK_ISSUER=https://127.0.0.1:1/oauth2/default",
+		"OKTA_HOOK_AUDIENCE=api://default", "OKTA_HOOK_SCOPE=okta.telephony"}
+	basic := []string{"OKTA_USER=okta", "OKTA_BASIC_SECRET=s"}
+	tests := []struct {
+		name     string
+		settings []string
+		want     string
+	}{
+		{"basic", basic, "basic"},
+		{"oauth", oauth, "oauth"},
+		{"both", append(append([]string{}, basic...), oauth...), "basic+oauth"},
+	}
+	for _, tt := range tests {
+		_, _, line := startHandlerLine(t, t.TempDir(), tt.settings...)
+		if line["auth"] != tt.want {
+			t.Errorf("%s: start-up line auth = %v; want %q (%v)", tt.name, line["auth"],
+				tt.want, line)
+		}
+	}
 }
 
 func TestHandlerStopsAtStartOnAnUnresolvedKeyVaultReference(t *testing.T) {

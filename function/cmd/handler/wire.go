@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -82,9 +83,10 @@ func wire(cfg *config, logger *slog.Logger) (*app, error) {
 func (a *app) buildAuth(cfg *config, logger *slog.Logger) (hookauth.Authenticator, error) {
 	var basic *hookauth.Basic
 	var oauth *hookauth.OAuth
+	var modes []string // for the start-up line: "basic", "oauth" or "basic+oauth"
 	if cfg.basic() {
 		basic = hookauth.NewBasic(cfg.OktaUser, cfg.BasicSecrets...)
-		a.auth = "basic"
+		modes = append(modes, "basic")
 	}
 	if cfg.oauth() {
 		var err error
@@ -98,8 +100,9 @@ func (a *app) buildAuth(cfg *config, logger *slog.Logger) (hookauth.Authenticato
 		if err != nil {
 			return nil, &settingError{"OKTA_HOOK_*", err.Error()}
 		}
-		a.auth += "+oauth"
+		modes = append(modes, "oauth")
 	}
+	a.auth = strings.Join(modes, "+")
 	if basic != nil && oauth == nil {
 		return basic, nil
 	}
