@@ -24,7 +24,8 @@
 #                                   "Bearer ..."), e.g. the hookAuthorization stack output
 #   OKTA_USER + OKTA_BASIC_SECRET   otherwise, Basic auth from these
 #   (neither, and a local URL)      the `make run` defaults: okta / local-dev-secret
-#   HOOK_FUNCTION_KEY               optional, sent as x-functions-key
+#   HOOK_FUNCTION_KEY               optional, sent as x-functions-key (through a config on
+#                                   stdin, like every secret here: never on curl's command line)
 #   DELIVERIES_KEY                  --wait-delivery: the deliveries function's key, sent as
 #                                   x-functions-key (Azure requires it; locally not needed)
 #
@@ -87,16 +88,27 @@ if os.environ["PHONE"]:
 print(json.dumps(r))
 ' "$file")"
 
-headers=(-H "Content-Type: application/json" -H "Accept: application/json")
-if [[ -n "${HOOK_FUNCTION_KEY:-}" ]]; then
-  headers+=(-H "x-functions-key: ${HOOK_FUNCTION_KEY}")
-fi
+# cfg_header prints a curl config line sending header "$1: $2", with \ and " escaped as
+# curl's config syntax wants.
+cfg_header() {
+  local v="${2//\\/\\\\}"
+  printf 'header = "%s: %s"\n' "$1" "${v//\"/\\\"}"
+}
 
-# The header goes through a here-string config so it never shows in `ps`.
+# Secrets (the Authorization header, the function key) and the body, which holds a phone
+# number and a code, never go on curl's command line, where `ps` shows them: the headers go
+# through a config on stdin, the body through a private temporary file.
+cfg="$(cfg_header Authorization "$auth")"
+if [[ -n "${HOOK_FUNCTION_KEY:-}" ]]; then
+  cfg+=$'\n'"$(cfg_header x-functions-key "$HOOK_FUNCTION_KEY")"
+fi
 out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
-status="$(curl -sS -o "$out" -w '%{http_code}' --max-time 10 "${headers[@]}" \
-  -K - --data-binary "$body" "$url" <<<"header = \"Authorization: ${auth}\"")" || {
+body_file="$(mktemp)"
+trap 'rm -f "$out" "$body_file"' EXIT
+printf '%s' "$body" >"$body_file"
+status="$(curl -sS -o "$out" -w '%{http_code}' --max-time 10 \
+  -H "Content-Type: application/json" -H "Accept: application/json" \
+  -K - --data-binary @"$body_file" "$url" <<<"$cfg")" || {
   echo "curl-test: request to $url failed" >&2
   exit 1
 }
@@ -144,7 +156,7 @@ print(p.urlunsplit((u.scheme, u.netloc, path, "", "")))
 # The key goes through a here-string config, like the Authorization header above.
 key_cfg=""
 if [[ -n "${DELIVERIES_KEY:-}" ]]; then
-  key_cfg="header = \"x-functions-key: ${DELIVERIES_KEY}\""
+  key_cfg="$(cfg_header x-functions-key "$DELIVERIES_KEY")"
 fi
 wait_s="${DELIVERY_WAIT:-120}"
 poll_s="${DELIVERY_POLL:-5}"

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -529,5 +530,60 @@ func TestHandlerMakesAnExistingOutboxPrivateAtStart(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "{}\n" {
 		t.Errorf("outbox content changed at start: %q", b)
+	}
+}
+
+// TestCurlTestKeepsEveryCredentialOffTheCommandLine runs curl-test.sh through a curl wrapper
+// that records its arguments (what `ps` shows) against a loopback stand-in for the hook:
+// the Authorization header and the function key must arrive as headers, and neither may
+// appear among curl's arguments.
+func TestCurlTestKeepsEveryCredentialOffTheCommandLine(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	realCurl, _ := exec.LookPath("curl")
+	type seen struct{ auth, key string }
+	got := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- seen{r.Header.Get("Authorization"), r.Header.Get("X-Functions-Key")}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"commands":[{"type":"com.okta.telephony.action","value":[`+
+			`{"status":"SUCCESSFUL","provider":"ACS","transactionId":"Outgoing_1"}]}]}`)
+	}))
+	defer srv.Close()
+
+	bin := t.TempDir()
+	argv := filepath.Join(bin, "argv.log")
+	wrapper := "#!/bin/sh\nprintf '%s\\n' \"$@\" >> " + argv + "\nexec " + realCurl + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "curl"), []byte(wrapper), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	script, err := filepath.Abs("../../../scripts/curl-test.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const auth, key = "Basic b2t0YTpzM2NyZXQ=", `fk-s3"cr\et_Key==` // quote, backslash
+	run := exec.Command(script, srv.URL+"/api/telephony")
+	run.Env = []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "HOOK_AUTHORIZATION=" + auth,
+		"HOOK_FUNCTION_KEY=" + key}
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("curl-test.sh: %v\n%s", err, out)
+	}
+
+	if s := <-got; s.auth != auth || s.key != key {
+		t.Errorf("hook saw Authorization %q, x-functions-key %q; want %q, %q", s.auth, s.key,
+			auth, key)
+	}
+	args, err := os.ReadFile(argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The body holds a phone number and a code: it goes through a file too.
+	for _, secret := range []string{auth, "b2t0YTpzM2NyZXQ=", key, "+15555551212", "otpCode"} {
+		if strings.Contains(string(args), secret) {
+			t.Errorf("curl's command line holds %q:\n%s", secret, args)
+		}
 	}
 }
