@@ -3,8 +3,8 @@
 //
 // The file holds the full number and the text (codes included), which is why it is kept at
 // mode 0600 (a file already there is tightened when the Outbox is made; a path that is not a
-// regular file is refused there) and why Outbox must never be wired in Azure. The log line it writes is
-// masked like every other.
+// regular file is refused there) and why Outbox must never be wired in Azure. The log line
+// it writes is masked like every other.
 package outbox
 
 import (
