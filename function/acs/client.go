@@ -47,10 +47,6 @@ const (
 	defaultMaxAttempts   = 4
 	defaultRetryDelay    = 200 * time.Millisecond
 	defaultMaxRetryDelay = 2 * time.Second
-
-	// quickTry is what an attempt on a warm connection needs when ACS answers normally; with
-	// the first backoff it makes the reserve an attempt leaves for one retry.
-	quickTry = 300 * time.Millisecond
 )
 
 // ClientOptions configures a Client. The zero value means the documented defaults.
@@ -64,14 +60,18 @@ const (
 type ClientOptions struct {
 	azcore.ClientOptions
 
-	// TryTimeout is the least time an HTTP attempt is given. Zero means 1s.
+	// TryTimeout is how long an attempt may take to send its request once it has been
+	// signed (and any Entra ID token got): to connect (DNS, TCP, TLS handshake) and write
+	// the request. Zero means 1s.
 	//
-	// An attempt may run until the send's deadline less a reserve for one quick retry
-	// (RetryDelay plus 300ms: 500ms with the defaults), but never for less than TryTimeout
-	// and never past the deadline. Without a deadline every attempt gets TryTimeout. So a
-	// slow ACS is waited for (its answer is the text; giving up on it and retrying costs
-	// the time Okta needs for its fallback), while a hung one still leaves room for one
-	// retry: of the hook's default 2.3s send budget, the first attempt may take 1.8s.
+	// An attempt that has not written its request by then is abandoned and retried on a new
+	// connection, if the deadline leaves room: that request never reached ACS, so the retry
+	// cannot make a second text. Once the request is written, there is no try timeout: the
+	// attempt is waited for until the send's context ends, because ACS may already be
+	// sending the text, and its answer, however late, is the only way to know. Giving up
+	// on it to retry only races it, and costs the time Okta needs for its fallback. So give
+	// Send a context with a deadline; when it passes, Send returns at once with an error
+	// that wraps context.DeadlineExceeded.
 	TryTimeout time.Duration
 
 	// MaxAttempts bounds the HTTP requests per Send, the first included. Zero means 4.
@@ -152,8 +152,7 @@ func newClient(endpoint, from string, o *ClientOptions,
 
 	retry := &retryPolicy{
 		maxAttempts: opts.MaxAttempts,
-		minTry:      opts.TryTimeout,
-		reserve:     opts.RetryDelay + quickTry,
+		tryTimeout:  opts.TryTimeout,
 		baseDelay:   opts.RetryDelay,
 		maxDelay:    opts.MaxRetryDelay,
 		transient:   transientAccepted,
@@ -243,7 +242,8 @@ func transientAccepted(resp *http.Response) bool {
 
 // Send sends one text and returns ACS's message id. It retries transient failures while
 // ctx's deadline allows and returns an *sms.Error otherwise; when the deadline passes the
-// error wraps context.DeadlineExceeded.
+// error wraps context.DeadlineExceeded. Once a request has reached ACS, Send waits for its
+// answer as long as ctx lives (see ClientOptions.TryTimeout): give ctx a deadline.
 //
 // If m.IdempotencyKey is empty, the repeatabilityRequestId is a random UUID: retries inside
 // this call are still deduplicated, but a second Send of the same text is a second text.

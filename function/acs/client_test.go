@@ -274,7 +274,7 @@ func TestSendStopsAtOnceWhenRetryAfterDoesNotFitTheDeadline(t *testing.T) {
 
 func TestSendReturnsAtTheDeadlineWhenACSHangs(t *testing.T) {
 	srv := acstest.NewServer(t)
-	c := srv.NewClient(t, sender, nil) // TryTimeout 1s, longer than the deadline
+	c := srv.NewClient(t, sender, nil) // the request is written: waited for until the deadline
 	srv.Fail(acstest.Hang())
 
 	const deadline = 300 * time.Millisecond
@@ -289,26 +289,92 @@ func TestSendReturnsAtTheDeadlineWhenACSHangs(t *testing.T) {
 	t.Logf("returned %v after the deadline", elapsed-deadline)
 }
 
-func TestSendRetriesAfterAPerTryTimeout(t *testing.T) {
+func TestSendRetriesOnANewConnectionWhenTheHandshakeHangs(t *testing.T) {
 	srv := acstest.NewServer(t)
-	opts := fast() // RetryDelay 1ms: each attempt leaves 301ms for a retry
+	opts := fast()
 	opts.TryTimeout = 100 * time.Millisecond
 	c := srv.NewClient(t, sender, opts)
-	srv.Fail(acstest.Hang())
+	srv.HangHandshakes(1)
 
-	// The hung attempt is given the deadline less the reserve, 1s-301ms, then retried.
+	// The first attempt never gets its request out, so nothing reached ACS: it is abandoned
+	// after the try timeout and retried on a new connection.
 	r, err, elapsed := send(c, time.Second, text)
 	if err != nil || r.Attempts != 2 {
-		t.Fatalf("Send = %+v, %v", r, err)
+		t.Fatalf("Send = %+v, %v; want success at the second attempt", r, err)
 	}
-	if elapsed < 690*time.Millisecond || elapsed > 950*time.Millisecond {
-		t.Errorf("took %v; want the hung attempt cut at about 699ms, then a quick retry",
-			elapsed)
+	if elapsed < 100*time.Millisecond || elapsed > 600*time.Millisecond {
+		t.Errorf("took %v; want the hung handshake cut at 100ms, then a quick retry", elapsed)
 	}
-	if n := srv.TextsSent(); n != 1 {
-		t.Errorf("texts sent = %d", n)
+	if n, conns, texts := len(srv.Requests()), srv.Connections(), srv.TextsSent(); n != 1 ||
+		conns != 2 || texts != 1 {
+		t.Errorf("%d requests over %d connections, %d texts; want 1 over 2, 1 text", n,
+			conns, texts)
 	}
-	sameBytesEveryAttempt(t, srv.Requests())
+}
+
+func TestSendFailsBeforeTheDeadlineWhenEveryHandshakeHangs(t *testing.T) {
+	srv := acstest.NewServer(t)
+	opts := fast()
+	opts.TryTimeout = 100 * time.Millisecond
+	c := srv.NewClient(t, sender, opts)
+	srv.HangHandshakes(4)
+
+	const deadline = 350 * time.Millisecond
+	_, err, elapsed := send(c, deadline, text)
+	if !errors.Is(err, context.DeadlineExceeded) || sms.KindOf(err) != sms.KindUnavailable {
+		t.Errorf("err = %v; want unavailable, wrapping context.DeadlineExceeded", err)
+	}
+	if elapsed > deadline+100*time.Millisecond {
+		t.Errorf("returned after %v; deadline %v", elapsed, deadline)
+	}
+	if n, conns := len(srv.Requests()), srv.Connections(); n != 0 || conns < 3 ||
+		conns != sms.AttemptsOf(err) {
+		t.Errorf("%d requests over %d connections, %d attempts; want none over one "+
+			"connection per attempt, at least 3", n, conns, sms.AttemptsOf(err))
+	}
+}
+
+func TestSendWaitsForAWrittenRequestPastTheTryTimeout(t *testing.T) {
+	srv := acstest.NewServer(t)
+	opts := fast()
+	opts.TryTimeout = 100 * time.Millisecond
+	c := srv.NewClient(t, sender, opts)
+	srv.Fail(acstest.Slow(800 * time.Millisecond))
+
+	// ACS has the request: its answer, 200ms before the deadline, is the text.
+	r, err, elapsed := send(c, time.Second, text)
+	if err != nil || r.Attempts != 1 {
+		t.Fatalf("Send = %+v, %v; want success at the first attempt", r, err)
+	}
+	if n, texts := len(srv.Requests()), srv.Texts(); n != 1 || len(texts) != 1 ||
+		texts[0].MessageID != r.MessageID {
+		t.Errorf("%d requests, texts %+v; want 1 request for the one text %s", n, texts,
+			r.MessageID)
+	}
+	if elapsed < 800*time.Millisecond || elapsed >= time.Second {
+		t.Errorf("took %v; want the 800ms answer", elapsed)
+	}
+}
+
+func TestSendDoesNotRetryARequestACSHoldsPastTheTryTimeout(t *testing.T) {
+	srv := acstest.NewServer(t)
+	opts := fast()
+	opts.TryTimeout = 100 * time.Millisecond
+	c := srv.NewClient(t, sender, opts)
+	srv.Fail(repeat(acstest.Hang(), 4)...)
+
+	const deadline = 600 * time.Millisecond
+	_, err, elapsed := send(c, deadline, text)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v; want it to wrap context.DeadlineExceeded", err)
+	}
+	checkFailure(t, err, failure{sms.KindUnavailable, 0, "", "deadline passed", 1})
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("fake saw %d requests; want 1", n)
+	}
+	if elapsed < deadline || elapsed > deadline+100*time.Millisecond {
+		t.Errorf("returned after %v; deadline %v", elapsed, deadline)
+	}
 }
 
 // steppingClock returns a clock that starts at start and moves step ahead on every reading,

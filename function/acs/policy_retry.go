@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -19,21 +21,32 @@ import (
 // than this before the deadline only delays the answer to Okta, so the policy gives up instead.
 const minUsefulTry = 50 * time.Millisecond
 
-// retryPolicy repeats a request on transient failures (connection errors, per-try timeouts,
-// 408, 429, 5xx, and a 202 whose recipient item says 503) with exponential backoff and jitter,
-// or after the wait the server asks for in Retry-After, retry-after-ms or x-ms-retry-after-ms.
+// retryPolicy repeats a request on transient failures (connection errors, 408, 429, 5xx, a
+// 202 whose recipient item says 429 or 5xx, and an attempt that could not send its request
+// within the try timeout) with exponential backoff and jitter, or after the wait the server
+// asks for in Retry-After, retry-after-ms or x-ms-retry-after-ms.
 //
 // Unlike azcore's retry policy it never sleeps past the context deadline: when the wait plus
 // minUsefulTry does not fit in the time left, it stops at once and returns the last answer,
 // so the caller can give up early and Okta falls back to its own provider while there is
 // still time.
 //
-// NOTE: the request body must be the same bytes on every attempt (ACS deduplicates retries by
-// the repeatability id inside it); the policy rereads those bytes, it never re-encodes them.
+// A retry is only useful when the first request never reached ACS, so the try timeout cuts
+// an attempt only while it is still connecting (DNS, TCP, TLS handshake) or writing its
+// request (see sendTimer). Once net/http has written the whole request, ACS may be sending
+// the text: the attempt is then waited for until the context ends, however long ACS takes.
+// Abandoning it would not unsend the text, and a retry would only race it: if ACS answers
+// the first request late, the retry, and so the send, fails at the deadline, Okta hears
+// FAILED and sends a second text through its own provider.
+//
+// NOTE: keep both invariants. (1) An attempt whose request was written is never abandoned
+// before ctx ends, and so never overlapped by a retry; retries follow only answers and errors
+// that came back (a reset, EOF, 408, 429, 5xx, per-recipient 429/5xx). (2) The request body
+// is the same bytes on every attempt (ACS deduplicates retries by the repeatability id and
+// first-sent time inside it); the policy rereads those bytes, it never re-encodes them.
 type retryPolicy struct {
 	maxAttempts int
-	minTry      time.Duration // the least time an attempt is given
-	reserve     time.Duration // the time an attempt leaves before the deadline for a retry
+	tryTimeout  time.Duration // how long an attempt may take to write its request
 	baseDelay   time.Duration
 	maxDelay    time.Duration
 
@@ -94,26 +107,16 @@ func (p *retryPolicy) Do(req *policy.Request) (*http.Response, error) {
 	}
 }
 
-// tryTimeout is how long the next attempt may run (see ClientOptions.TryTimeout): until the
-// deadline less the reserve for one retry, but at least minTry, and never past the deadline.
-func (p *retryPolicy) tryTimeout(ctx context.Context) time.Duration {
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		return p.minTry
-	}
-	return p.tryBudget(time.Until(deadline))
-}
-
-// tryBudget is tryTimeout for an attempt that starts left before the deadline.
-func (p *retryPolicy) tryBudget(left time.Duration) time.Duration {
-	return min(max(left-p.reserve, p.minTry), left)
-}
-
-// try makes one attempt under its own timeout, from the first byte of the body.
+// try makes one attempt, from the first byte of the body. It is abandoned if its request
+// is not written within p.tryTimeout of asking the transport for a connection; once
+// written, it runs until ctx ends.
 func (p *retryPolicy) try(ctx context.Context, req *policy.Request) (*http.Response, error) {
-	tryCtx, cancel := context.WithTimeout(ctx, p.tryTimeout(ctx))
-	defer cancel()
-	clone := req.Clone(tryCtx)
+	tryCtx, abandon := context.WithCancel(ctx)
+	defer abandon()
+	timer := &sendTimer{d: p.tryTimeout, abandon: abandon}
+	defer timer.stop()
+	trace := &httptrace.ClientTrace{GetConn: timer.getConn, WroteRequest: timer.wroteRequest}
+	clone := req.Clone(httptrace.WithClientTrace(tryCtx, trace))
 
 	// NOTE: net/http may still be reading an abandoned attempt's body after RoundTrip has
 	// returned, so each attempt gets its own reader over the same immutable bytes.
@@ -127,7 +130,74 @@ func (p *retryPolicy) try(ctx context.Context, req *policy.Request) (*http.Respo
 
 	// Cancelling tryCtx once Next returns is safe: the body download policy further down
 	// the pipeline has already read the whole response body into memory.
-	return clone.Next()
+	resp, err := clone.Next()
+	if err != nil && timer.stop() && ctx.Err() == nil {
+		// Reported as a deadline, the way a hook that ends up failing explains itself.
+		return nil, fmt.Errorf("acs: request not sent to ACS within the %v try timeout: %w",
+			p.tryTimeout, context.DeadlineExceeded)
+	}
+	return resp, err
+}
+
+// sendTimer abandons an attempt whose request is not written within d of the transport
+// asking for a connection. Signing and getting an Entra ID token come before that and are
+// bounded by the deadline alone: a token that takes long to get is worth waiting for, and
+// abandoning its fetch would only start it again. A transport that is not net/http's (no
+// trace hooks) is never timed: whether its request was written cannot be told.
+//
+// Once the request is written the timer never abandons the attempt, and once it has
+// abandoned it, a request written after all (in the instant before the cancellation took
+// hold) does not undo that: such a retry, like any, carries the same repeatability id.
+type sendTimer struct {
+	d       time.Duration
+	abandon context.CancelFunc
+
+	mu        sync.Mutex
+	t         *time.Timer // started by getConn
+	written   bool
+	abandoned bool
+}
+
+// getConn is the httptrace hook called when the transport starts looking for a connection.
+func (s *sendTimer) getConn(string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.t == nil && !s.written && !s.abandoned {
+		s.t = time.AfterFunc(s.d, s.fire)
+	}
+}
+
+// wroteRequest is the httptrace hook: net/http has written the whole request (for HTTP/1.1,
+// into the connection's buffer, which it flushes right after).
+func (s *sendTimer) wroteRequest(info httptrace.WroteRequestInfo) {
+	if info.Err != nil {
+		return // the attempt fails by itself, and may be retried
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.abandoned {
+		s.written = true
+	}
+}
+
+// fire abandons the attempt unless its request was written.
+func (s *sendTimer) fire() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.written {
+		s.abandoned = true
+		s.abandon()
+	}
+}
+
+// stop stops the timer and reports whether it abandoned the attempt.
+func (s *sendTimer) stop() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.t != nil {
+		s.t.Stop()
+	}
+	return s.abandoned
 }
 
 // shouldRetry classifies one attempt's outcome and returns any wait the server asked for.
@@ -135,7 +205,7 @@ func (p *retryPolicy) shouldRetry(resp *http.Response, err error) (bool, time.Du
 	if err != nil {
 		// Credential failures (Entra token) are marked non-retriable by azcore, and a
 		// certificate we do not trust will not become trusted by asking again; everything
-		// else here is the network: reset, EOF, refused, per-try timeout.
+		// else here is the network: reset, EOF, refused, a request not sent in time.
 		var nr interface{ NonRetriable() }
 		return !errors.As(err, &nr) && !untrustedCertificate(err), 0
 	}
