@@ -205,7 +205,7 @@ func TestSendMapsFailuresToKinds(t *testing.T) {
 		{"202 not JSON", []acstest.Fault{acstest.NonJSON(202)},
 			failure{sms.KindUnavailable, 202, "", "not the expected JSON", 1}},
 		{"202 without our item", []acstest.Fault{noItem},
-			failure{sms.KindUnavailable, 202, "", "no readable result", 1}},
+			failure{sms.KindUnavailable, 202, "", "answer has no item for the recipient", 1}},
 		{"500 every time", repeat(acstest.InternalError(), 4),
 			failure{sms.KindUnavailable, 500, "InternalServerError",
 				"gave up after 4 attempts", 4}},

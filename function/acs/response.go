@@ -43,26 +43,26 @@ type responseItem struct {
 	ErrorMessage        string `json:"errorMessage"`
 }
 
-// itemFor finds the item for recipient to. It returns false when the body is not the
-// expected JSON or holds no item for to.
+// itemFor finds the item for recipient to. readable is false when the body is not the
+// expected JSON; found is false when it is not, or when it holds no item for to.
 //
 // Every request carries exactly one recipient, so a single item is its answer whatever its
 // "to" says: ACS may write the number its own way (without the "+", say), and matching it
 // exactly would report an accepted text as failed. Only several items are matched by "to".
-func itemFor(body []byte, to string) (responseItem, bool) {
+func itemFor(body []byte, to string) (it responseItem, readable, found bool) {
 	var r sendResponse
 	if err := json.Unmarshal(body, &r); err != nil {
-		return responseItem{}, false
+		return responseItem{}, false, false
 	}
 	if len(r.Value) == 1 {
-		return r.Value[0], true
+		return r.Value[0], true, true
 	}
 	for _, it := range r.Value {
 		if it.To == to {
-			return it, true
+			return it, true, true
 		}
 	}
-	return responseItem{}, false
+	return responseItem{}, true, false
 }
 
 // recipientTransient reports whether a 2xx answer holds an item that failed for a reason
@@ -83,16 +83,19 @@ func recipientTransient(body []byte) bool {
 // fromAccepted turns a 2xx answer into a receipt or an error. contentType and attempts are
 // for the error.
 func fromAccepted(body []byte, contentType string, s sendSummary) (sms.Receipt, error) {
-	it, ok := itemFor(body, s.to)
-	if !ok {
+	it, readable, found := itemFor(body, s.to)
+	if !found {
 		// NOTE: no retry here. A 2xx means ACS took the request and may have queued the text;
 		// a body we cannot read says nothing about whether it did, and a repeat would spend
 		// the time Okta needs for its own fallback on an answer we could again not read.
-		return sms.Receipt{}, &sms.Error{
-			Kind: sms.KindUnavailable, Status: http.StatusAccepted, Attempts: s.attempts,
-			Message: "ACS accepted the request but its answer has no readable result " +
-				"for the recipient: " + describeAccepted(body, contentType, s.scrub),
+		// The message says which: the items' "to" may hold the number, so none is quoted.
+		msg := "ACS accepted the request but its answer has no item for the recipient"
+		if !readable {
+			msg = "ACS accepted the request but its answer has no readable result for the " +
+				"recipient: " + describeAccepted(body, contentType, s.scrub)
 		}
+		return sms.Receipt{}, &sms.Error{Kind: sms.KindUnavailable,
+			Status: http.StatusAccepted, Attempts: s.attempts, Message: msg}
 	}
 	if it.Successful && it.MessageID != "" {
 		return sms.Receipt{MessageID: it.MessageID, Provider: Provider, Attempts: s.attempts},

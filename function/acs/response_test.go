@@ -139,6 +139,23 @@ func TestFromAcceptedTakesTheOnlyItemWhateverItsTo(t *testing.T) {
 	}
 }
 
+func TestFromAcceptedSaysWhenValidJSONHoldsNoItemForTheRecipient(t *testing.T) {
+	const want = "sms: unavailable (status 202): ACS accepted the request but its answer " +
+		"has no item for the recipient"
+	for _, body := range []string{
+		`{"value":[]}`,
+		`{"value":[{"to":"+19995550100","messageId":"x","httpStatusCode":202,` +
+			`"successful":true},{"to":"+14255550177","messageId":"y","httpStatusCode":202,` +
+			`"successful":true}]}`,
+	} {
+		_, err := fromAccepted([]byte(body), "application/json; charset=utf-8",
+			sendSummary{to: "+14255550123", attempts: 1})
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: err = %v;\nwant %s", body, err, want)
+		}
+	}
+}
+
 func TestScrubberHidesTheSendsOwnTexts(t *testing.T) {
 	sc := newScrubber("Code 4321, valid 10 min", "+14255550123")
 	tests := []struct{ in, want string }{
