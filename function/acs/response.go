@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"okta-acs-sms/function/redact"
 	"okta-acs-sms/function/sms"
 )
 
@@ -250,31 +251,7 @@ const minRedactedDigits = 5
 // redactDigits replaces every run of minRedactedDigits or more digits with "***". Digits
 // separated by up to two spaces, dashes, dots or parentheses count as one run, so a number
 // typed as "+1 (425) 555-0123" is hidden whole.
-func redactDigits(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if !isDigit(s[i]) {
-			b.WriteByte(s[i])
-			i++
-			continue
-		}
-		end, digits := i, 0
-		for j := i; j < len(s); j++ {
-			if isDigit(s[j]) {
-				end, digits = j+1, digits+1
-			} else if !strings.ContainsRune(" -.()", rune(s[j])) || j-end >= 2 {
-				break
-			}
-		}
-		if digits >= minRedactedDigits {
-			b.WriteString("***")
-		} else {
-			b.WriteString(s[i:end])
-		}
-		i = end
-	}
-	return b.String()
-}
+func redactDigits(s string) string { return redact.Digits(s, minRedactedDigits) }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
@@ -339,12 +316,5 @@ func (sc scrubber) clip(s string) string { return sc.clipTo(s, maxErrorText) }
 // clipTo hides the secrets and digit runs in s and cuts it to at most n bytes on a rune
 // boundary, marking the cut.
 func (sc scrubber) clipTo(s string, n int) string {
-	s = redactDigits(sc.hide(s))
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return redact.Clip(redactDigits(sc.hide(s)), n, "…")
 }
