@@ -2,8 +2,8 @@ package delivery
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"okta-acs-sms/function/redact"
 )
 
 // This file cleans the free text a delivery report carries before it is stored, served by
@@ -35,74 +35,23 @@ const minHiddenDigits = 5
 func ScrubDetails(s string) string {
 	s = strings.TrimSpace(s)
 	lead := 0
-	for lead < len(s) && isDigit(s[lead]) {
+	for lead < len(s) && '0' <= s[lead] && s[lead] <= '9' {
 		lead++
 	}
 	if lead > maxCodeDigits {
 		lead = 0
 	}
-	return clipText(s[:lead]+hideDigits(printable(s[lead:])), MaxDetailsLen, "…")
+	s = s[:lead] + redact.Digits(redact.Printable(s[lead:], len(s), ""), minHiddenDigits)
+
+	// The mark counts towards the bound: what is stored is at most MaxDetailsLen bytes.
+	const cut = "…"
+	if len(s) > MaxDetailsLen {
+		s = redact.Clip(s, MaxDetailsLen-len(cut), cut)
+	}
+	return s
 }
 
 // cleanField returns s with every rune that is not printable as "?", cut to maxFieldLen
 // bytes. It is for identifiers (tag, event ids) that must stay comparable: no digits are
 // hidden.
-func cleanField(s string) string {
-	return clipText(printable(s[:min(len(s), 4*maxFieldLen)]), maxFieldLen, "")
-}
-
-// printable replaces with "?" every rune that is not printable: control characters, line
-// and paragraph separators, bidirectional overrides and other format characters, and bytes
-// that are not UTF-8. Such runes could forge or hide parts of a log line or a lookup.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			return '?'
-		}
-		return r
-	}, s)
-}
-
-// hideDigits replaces every run of minHiddenDigits or more ASCII digits with "***". Digits
-// apart by at most two of " -.()" belong to one run, so a number written in groups is
-// hidden whole.
-func hideDigits(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if !isDigit(s[i]) {
-			b.WriteByte(s[i])
-			i++
-			continue
-		}
-		end, n := i, 0
-		for j := i; j < len(s) && j-end <= 2; j++ {
-			if isDigit(s[j]) {
-				end, n = j+1, n+1
-			} else if !strings.ContainsRune(" -.()", rune(s[j])) {
-				break
-			}
-		}
-		if n >= minHiddenDigits {
-			b.WriteString("***")
-		} else {
-			b.WriteString(s[i:end])
-		}
-		i = end
-	}
-	return b.String()
-}
-
-// clipText cuts s to at most n bytes on a rune boundary; when it cuts, mark ends the result
-// and counts towards n.
-func clipText(s string, n int, mark string) string {
-	if len(s) <= n {
-		return s
-	}
-	n -= len(mark)
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + mark
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func cleanField(s string) string { return redact.Printable(s, maxFieldLen, "") }
