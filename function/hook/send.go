@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"okta-acs-sms/function/okta"
+	"okta-acs-sms/function/redact"
 	"okta-acs-sms/function/sms"
 )
 
@@ -134,25 +132,14 @@ const maxLogField = 100
 // that are not UTF-8) becomes "?", so a value cannot forge or hide parts of a line, and
 // the result is cut to maxLogField bytes on a rune boundary, marked by "...".
 func logText(s string) string {
-	// Only the start can survive the cut; a rune is never shorter than its "?".
-	long := len(s) > maxLogField
-	s = s[:min(len(s), 4*maxLogField)]
+	text := redact.Printable(s, maxLogField, "")
 
-	var b strings.Builder
-	for _, r := range s {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			r = '?'
-		}
-		if b.Len()+utf8.RuneLen(r) > maxLogField {
-			long = true
-			break
-		}
-		b.WriteRune(r)
+	// NOTE: the mark follows every value longer than maxLogField bytes, even one whose
+	// printable form fits (invisible runes of several bytes each become one "?" each).
+	if len(s) > maxLogField {
+		text += "..."
 	}
-	if long {
-		b.WriteString("...")
-	}
-	return b.String()
+	return text
 }
 
 // log writes the one line of a hook call.
