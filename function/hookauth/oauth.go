@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"okta-acs-sms/function/redact"
 )
 
 // Defaults for the zero values of OAuthConfig.
@@ -308,17 +308,7 @@ var unquotable = strings.NewReplacer(`"`, "?", "\\", "?")
 // printable (control characters, line breaks, invisible formatting such as bidirectional
 // overrides, invalid bytes) replaced by '?'. When s was longer, its full length follows.
 func clean(s string, limit int) string {
-	var b strings.Builder
-	for _, r := range s {
-		if !unicode.IsPrint(r) || r == utf8.RuneError {
-			r = '?'
-		}
-		if b.Len()+utf8.RuneLen(r) > limit {
-			return b.String() + fmt.Sprintf("...(%d bytes)", len(s))
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return redact.Printable(s, limit, fmt.Sprintf("...(%d bytes)", len(s)))
 }
 
 // oktaClaims are the claims of an Okta access token that the hook checks.
