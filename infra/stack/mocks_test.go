@@ -3,6 +3,8 @@ package stack
 import (
 	"archive/zip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -159,6 +161,8 @@ func addComputed(short string, state resource.PropertyMap) {
 		props := state["properties"].ObjectValue().Copy()
 		props["vaultUri"] = resource.NewStringProperty("https://" + name + ".vault.azure.net/")
 		state["properties"] = resource.NewObjectProperty(props)
+	case "keyvault:Secret":
+		state["properties"] = resource.NewObjectProperty(secretProperties(state))
 	case "communication:CommunicationService":
 		state["hostName"] = resource.NewStringProperty(
 			name + ".unitedstates.communication.azure.com")
@@ -167,6 +171,28 @@ func addComputed(short string, state resource.PropertyMap) {
 	case "web:WebApp":
 		state["defaultHostName"] = resource.NewStringProperty(name + ".azurewebsites.net")
 	}
+}
+
+// secretProperties is what ARM answers for a Key Vault secret: never the value, but the URI
+// of the secret and of its current version. Key Vault mints a random 32-hex version on every
+// write; the fake derives it from the value so a test can predict it, and a different value
+// gets a different version.
+func secretProperties(state resource.PropertyMap) resource.PropertyMap {
+	props := state["properties"].ObjectValue().Copy()
+	value := str(props, "value")
+	delete(props, "value")
+	uri := "https://" + str(state, "vaultName") + ".vault.azure.net/secrets/" +
+		str(state, "secretName")
+	props["secretUri"] = resource.NewStringProperty(uri)
+	props["secretUriWithVersion"] = resource.NewStringProperty(
+		uri + "/" + mockSecretVersion(value))
+	return props
+}
+
+// mockSecretVersion is the version the fake Key Vault gives a secret holding value.
+func mockSecretVersion(value string) string {
+	sum := sha256.Sum256([]byte("version:" + value))
+	return hex.EncodeToString(sum[:16])
 }
 
 // run is one program run under mocks with config (keys without the project prefix).

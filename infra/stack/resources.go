@@ -169,8 +169,13 @@ func (b *builder) vault() (*vault, error) {
 	return v, nil
 }
 
-// store writes one secret and returns the app-setting reference to it. The reference has no
-// version, so a changed value reaches the app without a settings change.
+// store writes one secret and returns the app-setting reference to it.
+//
+// NOTE: the reference names the secret's version (secretUriWithVersion), on purpose. Every
+// new value is a new version, so it changes the app setting, which Azure treats as a
+// configuration change: the app restarts and fetches the secret at once. An unversioned
+// reference would keep serving the old value for up to 24 hours while Okta already sends
+// the new one, and every call would fail with 401.
 func (v *vault) store(b *builder, resName, secretName string,
 	value pulumi.StringOutput) (pulumi.StringOutput, error) {
 	s, err := keyvault.NewSecret(b.ctx, resName, &keyvault.SecretArgs{
@@ -186,10 +191,11 @@ func (v *vault) store(b *builder, resName, secretName string,
 		return pulumi.StringOutput{}, fmt.Errorf("declare key vault secret %s: %w", resName, err)
 	}
 	v.secrets = append(v.secrets, s)
-	uri := v.vault.Properties.VaultUri().ApplyT(withSlash).(pulumi.StringOutput)
-	return pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%ssecrets/%s)", uri, secretName), nil
+	return pulumi.Sprintf("@Microsoft.KeyVault(SecretUri=%s)",
+		s.Properties.SecretUriWithVersion()), nil
 }
 
+// withSlash ends uri in exactly one slash, however ARM returned it.
 func withSlash(uri string) string {
 	if strings.HasSuffix(uri, "/") {
 		return uri

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -366,10 +367,9 @@ func TestAppSettingsAreExactAndReferenceKeyVaultOnly(t *testing.T) {
 		"AzureWebJobsStorage__credential":  "managedidentity",
 		"AzureWebJobsStorage__clientId":    testClientID,
 		"OKTA_USER":                        "okta",
-		"OKTA_BASIC_SECRET": "@Microsoft.KeyVault(SecretUri=https://" + testNames.Vault +
-			".vault.azure.net/secrets/okta-basic-secret)",
-		"DELIVERY_TABLE_ENDPOINT": "https://" + acct + ".table.core.windows.net",
-		"DELIVERY_TABLE_NAME":     "deliveries",
+		"OKTA_BASIC_SECRET":                kvReference("okta-basic-secret", testSecret),
+		"DELIVERY_TABLE_ENDPOINT":          "https://" + acct + ".table.core.windows.net",
+		"DELIVERY_TABLE_NAME":              "deliveries",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("settings:\n got %v\nwant %v", got, want)
@@ -379,6 +379,64 @@ func TestAppSettingsAreExactAndReferenceKeyVaultOnly(t *testing.T) {
 	}
 	assertDeps(t, r, "app-settings", "role-vault-secrets", "role-storage-blob",
 		"role-storage-table", "role-acs", "role-insights")
+}
+
+// kvReference is the app setting that points at one version of a Key Vault secret, as the
+// fake Key Vault would have minted it for value.
+func kvReference(secretName, value string) string {
+	return "@Microsoft.KeyVault(SecretUri=https://" + testNames.Vault +
+		".vault.azure.net/secrets/" + secretName + "/" + mockSecretVersion(value) + ")"
+}
+
+// basicSecretSettings runs the program and returns the two Basic-secret app settings.
+func basicSecretSettings(t *testing.T, secret, next string) (current, nextRef string) {
+	t.Helper()
+	cfg := baseConfig(t)
+	cfg["hookSecret"] = secret
+	keys := []string{"hookSecret"}
+	if next != "" {
+		cfg["hookSecretNext"] = next
+		keys = append(keys, "hookSecretNext")
+	}
+	r, err := runProgram(t, cfg, keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := at(r.res("app-settings").inputs, "properties").ObjectValue()
+	return props["OKTA_BASIC_SECRET"].StringValue(), str(props, "OKTA_BASIC_SECRET_NEXT")
+}
+
+// A new secret value must change the app setting itself: only a settings change makes the
+// app fetch the secret again at once (an unversioned reference lags up to 24 hours).
+func TestChangedHookSecretChangesTheAppSettingsVersionedReference(t *testing.T) {
+	const other = "0th3r-0th3r-0th3r-0th3r-0th3r-0th3r-0th3r"
+	next := "n3xt-n3xt-n3xt-n3xt-n3xt-n3xt-n3xt-n3xt"
+
+	cur1, next1 := basicSecretSettings(t, testSecret, next)
+	cur2, next2 := basicSecretSettings(t, other, next)
+	_, next3 := basicSecretSettings(t, other, other+"-next")
+
+	versioned := regexp.MustCompile(`^@Microsoft\.KeyVault\(SecretUri=https://` +
+		regexp.QuoteMeta(testNames.Vault) + `\.vault\.azure\.net/secrets/` +
+		`okta-basic-secret(-next)?/[0-9a-f]{32}\)$`)
+	for _, ref := range []string{cur1, next1, cur2, next2, next3} {
+		if !versioned.MatchString(ref) {
+			t.Errorf("reference %q does not name a secret version", ref)
+		}
+	}
+	if cur1 != kvReference("okta-basic-secret", testSecret) ||
+		cur2 != kvReference("okta-basic-secret", other) {
+		t.Errorf("OKTA_BASIC_SECRET = %q then %q", cur1, cur2)
+	}
+	if cur1 == cur2 {
+		t.Errorf("a new hookSecret left OKTA_BASIC_SECRET unchanged: %q", cur1)
+	}
+	if next1 != next2 {
+		t.Errorf("an unchanged hookSecretNext changed its setting: %q -> %q", next1, next2)
+	}
+	if next2 == next3 {
+		t.Errorf("a new hookSecretNext left OKTA_BASIC_SECRET_NEXT unchanged: %q", next2)
+	}
 }
 
 func TestSecondSecretIsReferencedForRotation(t *testing.T) {
@@ -397,8 +455,7 @@ func TestSecondSecretIsReferencedForRotation(t *testing.T) {
 		t.Errorf("next secret inputs %v", s)
 	}
 	props := at(r.res("app-settings").inputs, "properties").ObjectValue()
-	want := "@Microsoft.KeyVault(SecretUri=https://" + testNames.Vault +
-		".vault.azure.net/secrets/okta-basic-secret-next)"
+	want := kvReference("okta-basic-secret-next", next)
 	if got := props["OKTA_BASIC_SECRET_NEXT"]; !got.IsString() || got.StringValue() != want {
 		t.Errorf("OKTA_BASIC_SECRET_NEXT = %v", got)
 	}
