@@ -159,6 +159,9 @@ func (b *builder) vault() (*vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	// NOTE: once declared, the next secret must stay declared (README: keep hookSecretNext
+	// equal to hookSecret between rotations). Deleting it leaves its name soft-deleted in
+	// the purge-protected vault for the retention days, and re-creating it fails until then.
 	if next := b.cfg.HookSecretNext; next != "" {
 		nextValue := pulumi.ToSecret(pulumi.String(next)).(pulumi.StringOutput)
 		v.nextReference, err = v.store(b, "hook-secret-next", b.names.SecretNext, nextValue)
@@ -206,7 +209,7 @@ func withSlash(uri string) string {
 // hookSecret is the Basic secret: from config when set, else generated once by a local
 // command (crypto/rand, see cmd/hooksecret) whose output Pulumi keeps encrypted in the stack
 // state. The command runs on create only, so the secret stays the same on every later
-// `pulumi up`; `pulumi up --replace <urn of hook-secret-generated>` rotates it.
+// `pulumi up`. It is rotated by configuring hookSecretNext and then hookSecret (README).
 func (b *builder) hookSecret() (pulumi.StringOutput, error) {
 	if b.cfg.HookSecret != "" {
 		return pulumi.ToSecret(pulumi.String(b.cfg.HookSecret)).(pulumi.StringOutput), nil

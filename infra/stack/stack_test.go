@@ -467,6 +467,36 @@ func TestSecondSecretIsReferencedForRotation(t *testing.T) {
 	assertDeps(t, r, "deploy-code", "hook-secret", "hook-secret-next")
 }
 
+// Between rotations the documented steady state is hookSecretNext == hookSecret, so that the
+// next-secret resource is never deleted (a deleted Key Vault secret blocks its name for the
+// soft-delete retention); the program must accept it.
+func TestNextSecretEqualToTheCurrentOneIsAccepted(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg["hookSecretNext"] = testSecret
+	r, err := runProgram(t, cfg, "hookSecret", "hookSecretNext")
+	if err != nil {
+		t.Fatalf("program refused hookSecretNext == hookSecret: %v", err)
+	}
+
+	props := at(r.res("app-settings").inputs, "properties").ObjectValue()
+	if got, want := props["OKTA_BASIC_SECRET"].StringValue(),
+		kvReference("okta-basic-secret", testSecret); got != want {
+		t.Errorf("OKTA_BASIC_SECRET = %q, want %q", got, want)
+	}
+	if got, want := props["OKTA_BASIC_SECRET_NEXT"].StringValue(),
+		kvReference("okta-basic-secret-next", testSecret); got != want {
+		t.Errorf("OKTA_BASIC_SECRET_NEXT = %q, want %q", got, want)
+	}
+	next := at(r.res("hook-secret-next").inputs, "properties", "value")
+	if !next.IsString() || next.StringValue() != testSecret {
+		t.Errorf("next secret value is not the configured one")
+	}
+	v, _ := r.output("hookAuthorization")
+	if v != "Basic "+base64.StdEncoding.EncodeToString([]byte("okta:"+testSecret)) {
+		t.Errorf("hookAuthorization = %v", v)
+	}
+}
+
 func TestCommunicationServiceIsGlobalWithConfiguredDataLocation(t *testing.T) {
 	cfg := baseConfig(t)
 	cfg["dataLocation"] = "Europe"
