@@ -86,6 +86,9 @@ type Deployment struct {
 	Progress   string `json:"progress"`
 	Message    string `json:"message"`
 	Complete   bool   `json:"complete"`
+	// ReceivedTime and StartTime are RFC 3339 times, e.g. 2026-01-02T03:04:05.1234567Z.
+	ReceivedTime string `json:"received_time"`
+	StartTime    string `json:"start_time"`
 }
 
 // Kudu deployment status values.

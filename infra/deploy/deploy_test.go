@@ -188,7 +188,8 @@ func TestPublishPostsTheZipWithABearerTokenAndWaitsForSuccess(t *testing.T) {
 	if len(k.posts) != 1 || !bytes.Equal(k.posts[0], pkg) {
 		t.Errorf("posts = %q", k.posts)
 	}
-	if got := strings.Join(k.gets, ","); got !=
+	// The first read is "latest" before the publish (none yet: 404).
+	if got := strings.Join(k.gets, ","); got != "/api/deployments/latest,"+
 		"/api/deployments/d1,/api/deployments/d1,/api/deployments/d1" {
 		t.Errorf("gets = %s", got)
 	}
@@ -305,8 +306,8 @@ func TestPublishPollsThroughARecordNotWrittenYet(t *testing.T) {
 	if err != nil || d.ID != "d4" {
 		t.Fatalf("deployment %+v, error %v", d, err)
 	}
-	if len(k.gets) != 3 {
-		t.Errorf("%d status reads, want 3", len(k.gets))
+	if len(k.gets) != 1+3 {
+		t.Errorf("%d reads, want latest before the publish and 3 status reads", len(k.gets))
 	}
 }
 
@@ -322,8 +323,8 @@ func TestPublishGivesUpOnARecordThatNeverAppears(t *testing.T) {
 		!strings.Contains(err.Error(), "no record after 60 reads") {
 		t.Fatalf("error = %v", err)
 	}
-	if len(k.gets) != 60 {
-		t.Errorf("%d status reads, want 60", len(k.gets))
+	if len(k.gets) != 1+60 {
+		t.Errorf("%d reads, want latest before the publish and 60 status reads", len(k.gets))
 	}
 }
 
@@ -342,14 +343,108 @@ func TestPublishNeverFollowsALocationToAnotherHost(t *testing.T) {
 	k, srv := newKudu(t)
 	k.publish = []reply{{code: http.StatusAccepted,
 		header: map[string]string{"Location": "http://elsewhere.example/api/deployments/x"}}}
-	k.records["latest"] = []reply{record("d6", StatusSuccess, true, "")}
+	// A brand-new site: no latest deployment before the publish, then this one.
+	k.records["latest"] = []reply{{code: http.StatusNotFound},
+		record("d6", StatusSuccess, true, "")}
 
 	d, err := newPublisher(srv, &fakeCredential{}, &sleeps{}).Publish(context.Background(), pkg)
 	if err != nil || d.ID != "d6" {
 		t.Fatalf("deployment %+v, error %v", d, err)
 	}
-	if got := strings.Join(k.gets, ","); got != "/api/deployments/latest" {
+	if got := strings.Join(k.gets, ","); got != "/api/deployments/latest,"+
+		"/api/deployments/latest" {
 		t.Errorf("gets = %s", got)
+	}
+}
+
+// noID is a publish answer that names no deployment, so only "latest" is left to read.
+var noID = reply{code: http.StatusAccepted}
+
+// timedRecord is a deployment record as Kudu writes it, with the time it was received.
+func timedRecord(id string, status int, complete bool, received time.Time) reply {
+	b, _ := json.Marshal(Deployment{ID: id, Status: status, Complete: complete,
+		ReceivedTime: received.UTC().Format("2006-01-02T15:04:05.0000000Z")})
+	return reply{code: http.StatusOK, body: string(b)}
+}
+
+func TestPublishNeverTakesThePreviousDeploymentShownAsLatestForThisOne(t *testing.T) {
+	k, srv := newKudu(t)
+	k.publish = []reply{noID}
+	// A redeploy whose record never shows up: latest stays the previous, successful one.
+	k.records["latest"] = []reply{record("old", StatusSuccess, true, "")}
+	p := newPublisher(srv, &fakeCredential{}, &sleeps{})
+	p.Attempts = 1
+
+	d, err := p.Publish(context.Background(), pkg)
+	var se *StatusError
+	if !errors.As(err, &se) || d != nil ||
+		!strings.Contains(err.Error(), `latest deployment is still "old"`) {
+		t.Fatalf("deployment %+v, error %v", d, err)
+	}
+	if len(k.gets) != 1+maxUnreadable {
+		t.Errorf("%d reads, want 1 before the publish and %d after", len(k.gets), maxUnreadable)
+	}
+}
+
+func TestPublishWaitsForItsOwnDeploymentToBecomeLatest(t *testing.T) {
+	k, srv := newKudu(t)
+	k.publish = []reply{noID}
+	k.records["latest"] = []reply{
+		record("old", StatusSuccess, true, ""), // read before the publish
+		record("old", StatusSuccess, true, ""), // not registered yet
+		record("new", 1, false, "Building"),
+		record("new", StatusSuccess, true, ""),
+	}
+
+	d, err := newPublisher(srv, &fakeCredential{}, &sleeps{}).Publish(context.Background(), pkg)
+	if err != nil || d.ID != "new" {
+		t.Fatalf("deployment %+v, error %v", d, err)
+	}
+	if len(k.gets) != 4 {
+		t.Errorf("%d reads of latest, want 4", len(k.gets))
+	}
+}
+
+func TestPublishFailsWhenItsOwnDeploymentFailsAfterAStaleLatest(t *testing.T) {
+	k, srv := newKudu(t)
+	k.publish = []reply{noID}
+	k.records["latest"] = []reply{record("old", StatusSuccess, true, ""),
+		record("old", StatusSuccess, true, ""), record("new", StatusFailed, true, "bad zip")}
+	p := newPublisher(srv, &fakeCredential{}, &sleeps{})
+	p.Attempts = 1
+
+	_, err := p.Publish(context.Background(), pkg)
+	var fe *FailedError
+	if !errors.As(err, &fe) || fe.Deployment.ID != "new" {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+// When latest cannot be read before the publish, only a record received after the publish
+// began is taken for it.
+func TestPublishJudgesLatestByTimeWhenThePreviousIDIsUnknown(t *testing.T) {
+	now := time.Now()
+	k, srv := newKudu(t)
+	k.publish = []reply{noID}
+	k.records["latest"] = []reply{
+		{code: http.StatusServiceUnavailable}, // before the publish: unknown
+		timedRecord("old", StatusSuccess, true, now.Add(-time.Hour)),
+		timedRecord("new", StatusSuccess, true, now.Add(time.Minute)),
+	}
+
+	d, err := newPublisher(srv, &fakeCredential{}, &sleeps{}).Publish(context.Background(), pkg)
+	if err != nil || d.ID != "new" {
+		t.Fatalf("deployment %+v, error %v", d, err)
+	}
+
+	k.publish = []reply{noID}
+	k.records["latest"] = []reply{{code: http.StatusServiceUnavailable},
+		timedRecord("old", StatusSuccess, true, now.Add(-time.Hour))}
+	p := newPublisher(srv, &fakeCredential{}, &sleeps{})
+	p.Attempts = 1
+	if d, err := p.Publish(context.Background(), pkg); err == nil ||
+		!strings.Contains(err.Error(), `latest deployment is still "old"`) {
+		t.Fatalf("stale latest taken: deployment %+v, error %v", d, err)
 	}
 }
 

@@ -30,6 +30,7 @@ func (e *tokenError) Unwrap() error { return e.err }
 // publishOnce is one POST of the package followed by polling its deployment record.
 func (p *Publisher) publishOnce(ctx context.Context, pkg []byte) (*Deployment, error) {
 	base := p.scmURL()
+	before := p.latestBefore(ctx, base)
 	req, err := p.newRequest(ctx, http.MethodPost, base+"/api/publish?RemoteBuild=false",
 		bytes.NewReader(pkg))
 	if err != nil {
@@ -49,28 +50,83 @@ func (p *Publisher) publishOnce(ctx context.Context, pkg []byte) (*Deployment, e
 
 	// NOTE: a 200 or 202 here only means "received": Flex answers the same way for a
 	// deployment that is about to fail, so the record's status is what counts.
-	statusURL := p.statusURL(base, resp.Header, body)
+	statusURL, isLatest := p.statusURL(base, resp.Header, body)
 	p.logger().Info("package accepted", "http_status", resp.StatusCode, "status_url", statusURL)
-	return p.poll(ctx, statusURL)
+	if !isLatest {
+		return p.poll(ctx, statusURL, nil)
+	}
+	return p.poll(ctx, statusURL, before.isNew)
 }
 
 // statusURL picks where the deployment's record is read: its id (header or body) if given,
-// else a Location on the same SCM host, else the latest deployment.
-func (p *Publisher) statusURL(base string, h http.Header, body []byte) string {
+// else a Location on the same SCM host, else the latest deployment (isLatest).
+func (p *Publisher) statusURL(base string, h http.Header, body []byte) (u string,
+	isLatest bool) {
 	if id := h.Get("SCM-DEPLOYMENT-ID"); id != "" {
-		return base + "/api/deployments/" + url.PathEscape(id)
+		return base + "/api/deployments/" + url.PathEscape(id), false
 	}
 	if id := idFromBody(body); id != "" {
-		return base + "/api/deployments/" + url.PathEscape(id)
+		return base + "/api/deployments/" + url.PathEscape(id), false
 	}
 	// The bearer token is sent to the status URL, so never to another host.
 	if loc, err := url.Parse(h.Get("Location")); err == nil && loc.Host != "" {
 		if b, err := url.Parse(base); err == nil && strings.EqualFold(loc.Host, b.Host) &&
 			loc.Scheme == b.Scheme {
-			return loc.String()
+			return loc.String(), false
 		}
 	}
-	return base + "/api/deployments/latest"
+	return base + latestPath, true
+}
+
+// latestPath is the record of the SCM site's most recent deployment.
+const latestPath = "/api/deployments/latest"
+
+// previous is what the latest deployment was before a publish. Only with it can the
+// publisher tell its own deployment from the previous one when Flex names neither: on a
+// redeploy, "latest" shows the previous, already successful deployment until the new one
+// is registered.
+type previous struct {
+	// known is true when the read answered: id is then the previous deployment's id, or ""
+	// when the site had none.
+	known bool
+	id    string
+	// started is when the publish began; it judges records when known is false.
+	started time.Time
+}
+
+// latestBefore reads the latest deployment's id before a publish. Any failure leaves it
+// unknown: a transient answer here must not cost the publish.
+func (p *Publisher) latestBefore(ctx context.Context, base string) previous {
+	prev := previous{started: time.Now()}
+	var d Deployment
+	code, err := p.getJSON(ctx, base+latestPath, &d)
+	switch {
+	case err != nil:
+		p.logger().Debug("latest deployment not readable before publish", "error", err.Error())
+	case code == http.StatusOK:
+		prev.known, prev.id = true, d.ID
+	case code == http.StatusNotFound:
+		prev.known = true
+	default:
+		p.logger().Debug("latest deployment not readable before publish", "http_status", code)
+	}
+	return prev
+}
+
+// isNew reports whether d, read from "latest" after the publish, is this publish's record:
+// a different id than before, or, when the id before is unknown, a record received or
+// started after the publish began (by the local clock: a clock far off Kudu's can make
+// this wait in vain, which ends in an error, never in a false success).
+func (prev previous) isNew(d Deployment) bool {
+	if prev.known {
+		return d.ID != prev.id
+	}
+	for _, v := range []string{d.ReceivedTime, d.StartTime} {
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.After(prev.started) {
+			return true
+		}
+	}
+	return false
 }
 
 // idFromBody accepts the two shapes seen: a JSON string, or a deployment record.
@@ -87,8 +143,11 @@ func idFromBody(body []byte) string {
 }
 
 // poll reads the deployment record until it succeeds, fails, or ctx ends. Transient answers
-// (the record not written yet, throttling, a restarting SCM site) are polled through.
-func (p *Publisher) poll(ctx context.Context, statusURL string) (*Deployment, error) {
+// (the record not written yet, throttling, a restarting SCM site) are polled through. With
+// isNew set, a record it refuses (the previous deployment, still shown as latest) is polled
+// through the same way.
+func (p *Publisher) poll(ctx context.Context, statusURL string,
+	isNew func(Deployment) bool) (*Deployment, error) {
 	last, unreadable := -1, 0
 	for {
 		if err := p.sleep(ctx, p.pollInterval()); err != nil {
@@ -99,15 +158,16 @@ func (p *Publisher) poll(ctx context.Context, statusURL string) (*Deployment, er
 		if err != nil {
 			return nil, err
 		}
+		stale := code == http.StatusOK && isNew != nil && !isNew(d)
 		switch {
 		case code == http.StatusUnauthorized:
 			return nil, &StatusError{Op: "read deployment status", StatusCode: code}
-		case code != http.StatusOK:
+		case code != http.StatusOK || stale:
 			if unreadable++; unreadable >= maxUnreadable {
-				return nil, &StatusError{Op: "read deployment status", StatusCode: code,
-					Body: fmt.Sprintf("no record after %d reads", unreadable)}
+				return nil, unreadableError(code, stale, d, unreadable)
 			}
-			p.logger().Debug("deployment status not readable yet", "http_status", code)
+			p.logger().Debug("deployment status not readable yet", "http_status", code,
+				"previous_deployment", stale)
 			continue
 		case d.Status == StatusSuccess:
 			return &d, nil
@@ -123,6 +183,16 @@ func (p *Publisher) poll(ctx context.Context, statusURL string) (*Deployment, er
 			last = d.Status
 		}
 	}
+}
+
+// unreadableError is the end of polling a record that never became this deployment's.
+func unreadableError(code int, stale bool, d Deployment, reads int) error {
+	why := fmt.Sprintf("no record after %d reads", reads)
+	if stale {
+		why = fmt.Sprintf("after %d reads the latest deployment is still %q, not this"+
+			" publish's", reads, d.ID)
+	}
+	return &StatusError{Op: "read deployment status", StatusCode: code, Body: why}
 }
 
 // functionList is the ARM list of a site's functions.
