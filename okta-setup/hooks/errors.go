@@ -27,7 +27,7 @@ type APIError struct {
 }
 
 // Error reads like "create hook: Okta answered 400 E0000001: Api validation failed
-// (uri: must be https) [request id reqX]".
+// (uri: must be https) [request id reqX]". A URL Okta quotes is passed through RedactURL.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: Okta answered %d", e.Op, e.Status)
@@ -35,10 +35,10 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, " %s", e.Code)
 	}
 	if e.Summary != "" {
-		fmt.Fprintf(&b, ": %s", e.Summary)
+		fmt.Fprintf(&b, ": %s", RedactURLsIn(e.Summary))
 	}
 	if len(e.Causes) > 0 {
-		fmt.Fprintf(&b, " (%s)", strings.Join(e.Causes, "; "))
+		fmt.Fprintf(&b, " (%s)", RedactURLsIn(strings.Join(e.Causes, "; ")))
 	}
 	if e.Status == http.StatusTooManyRequests && e.RetryAfter > 0 {
 		fmt.Fprintf(&b, "; rate limit resets in %s", e.RetryAfter.Round(time.Second))
@@ -60,7 +60,7 @@ type TokenError struct {
 // Error names the token endpoint and Okta's reason.
 func (e *TokenError) Error() string {
 	s := fmt.Sprintf("get access token: %s answered %d %s: %s", tokenPath, e.Status, e.Code,
-		e.Description)
+		RedactURLsIn(e.Description))
 	if e.RequestID != "" {
 		s += fmt.Sprintf(" [request id %s]", e.RequestID)
 	}

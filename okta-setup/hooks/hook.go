@@ -93,19 +93,30 @@ func (s Spec) Validate() error {
 	return checkHTTPS("hook OAuth token URL", o.TokenURL)
 }
 
-// CheckHookURL applies Okta's rules for a hook URI: https, at most 1024 characters, no
-// whitespace.
+// CheckHookURL applies Okta's rules for a hook URI (https, at most 1024 characters, no
+// whitespace) and refuses a user:password@ part, which would put a secret in the URL that
+// status and every other command print. A query such as "?code=<function key>" is allowed
+// (it is how Azure usually passes a function key) and is redacted wherever a URL is printed;
+// an x-functions-key header keeps the key out of the URL altogether.
 func CheckHookURL(raw string) error {
 	if len(raw) > 1024 || strings.ContainsAny(raw, " \t\r\n") {
-		return fmt.Errorf("hook URL %q: must be at most 1024 characters, no spaces", raw)
+		return fmt.Errorf("hook URL %q: must be at most 1024 characters, no spaces",
+			RedactURL(raw))
 	}
-	return checkHTTPS("hook URL", raw)
+	if err := checkHTTPS("hook URL", raw); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(raw); u.User != nil {
+		return fmt.Errorf("hook URL %q: must not contain user:password@; Okta sends the hook "+
+			"secret in the Authorization header", RedactURL(raw))
+	}
+	return nil
 }
 
 func checkHTTPS(what, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
-		return fmt.Errorf("%s %q: must be an https:// URL", what, raw)
+		return fmt.Errorf("%s %q: must be an https:// URL", what, RedactURL(raw))
 	}
 	return nil
 }
@@ -185,7 +196,8 @@ const Redacted = "[REDACTED]"
 
 // RedactedJSON is the JSON of body, indented, with every secret replaced by Redacted:
 // the auth scheme value, the OAuth client secret and the values of extra headers (they
-// carry keys such as x-functions-key).
+// carry keys such as x-functions-key). The hook and token URLs are passed through
+// RedactURL, since a query value may be a function key.
 func RedactedJSON(body interface{}) ([]byte, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
@@ -214,6 +226,10 @@ func redact(node interface{}, parent string) {
 				n[k] = Redacted
 			case k == "value" && (parent == "authScheme" || parent == "headers"):
 				n[k] = Redacted
+			case k == "uri" || k == "tokenUrl":
+				if s, ok := v.(string); ok {
+					n[k] = RedactURL(s)
+				}
 			default:
 				redact(v, k)
 			}

@@ -91,7 +91,7 @@ func printStatus(env *Env, org string, list []hooks.Hook) {
 	fmt.Fprintln(tw, "STATUS\tID\tNAME\tCHANNEL\tURL\tAUTH")
 	for _, h := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h.Status, h.ID, h.Name, h.ChannelType,
-			h.URI, describeAuth(h))
+			hooks.RedactURL(h.URI), describeAuth(h))
 	}
 	tw.Flush()
 }
@@ -101,7 +101,7 @@ func describeAuth(h hooks.Hook) string {
 	var s string
 	if h.ChannelType == "OAUTH" {
 		s = fmt.Sprintf("OAUTH %s client %s scope %s token %s", h.AuthType, h.ClientID,
-			h.Scope, h.TokenURL)
+			h.Scope, hooks.RedactURL(h.TokenURL))
 		if h.HookKeyID != "" {
 			s += " hook key " + h.HookKeyID
 		}

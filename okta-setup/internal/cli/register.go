@@ -28,7 +28,8 @@ func runRegister(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags("register")
 	f.bind(fs, true)
 	fs.StringVar(&f.hookURL, "hook-url", "", "the function's telephony URL, https "+
-		"(default hookUrl of --from-pulumi)")
+		"(default hookUrl of --from-pulumi); a ?code=<function key> query is accepted and "+
+		"printed as ?code=***, but --header x-functions-key=... or --header-env is preferred")
 	fs.Var(&f.headers, "header", "extra `KEY=VALUE` header Okta sends, e.g. "+
 		"x-functions-key=... (repeatable)")
 	fs.Var(&f.headerEnvs, "header-env", "extra header `KEY=ENVVAR` whose value is read "+
@@ -102,7 +103,7 @@ func (f *registerFlags) register(ctx context.Context, env *Env, cl *hooks.Client
 		verb = "created"
 	}
 	fmt.Fprintf(env.Stdout, "%s telephony hook %q\n  id:     %s\n  url:    %s\n  status: %s\n",
-		verb, reg.Hook.Name, reg.Hook.ID, reg.Hook.URI, reg.Hook.Status)
+		verb, reg.Hook.Name, reg.Hook.ID, hooks.RedactURL(reg.Hook.URI), reg.Hook.Status)
 	return nil
 }
 
@@ -276,13 +277,13 @@ func checkOAuth(o *hooks.OAuth, hookKeyName string) error {
 	}
 	u, err := url.Parse(o.TokenURL)
 	if err != nil || u.Scheme != "https" {
-		return usagef("--token-url %q: must be https", o.TokenURL)
+		return usagef("--token-url %q: must be https", hooks.RedactURL(o.TokenURL))
 	}
 	// The org authorization server (https://org/oauth2/v1/token) mints tokens meant for
 	// Okta itself; the function refuses its issuer.
 	if !strings.HasPrefix(u.Path, "/oauth2/") || u.Path == "/oauth2/v1/token" {
 		return usagef("--token-url %q: must be a custom authorization server's, e.g. "+
-			"https://<org>/oauth2/default/v1/token", o.TokenURL)
+			"https://<org>/oauth2/default/v1/token", hooks.RedactURL(o.TokenURL))
 	}
 	return nil
 }

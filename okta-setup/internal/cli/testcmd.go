@@ -62,7 +62,7 @@ func runTest(ctx context.Context, env *Env, args []string) error {
 			h.Name, h.Status)
 	}
 	fmt.Fprintf(env.Stdout, "sending a real SMS to %s through %q (%s, %s), eventId %s\n",
-		hooks.MaskPhone(f.phone), h.Name, h.ID, h.URI, req.EventID)
+		hooks.MaskPhone(f.phone), h.Name, h.ID, hooks.RedactURL(h.URI), req.EventID)
 	a, err := cl.Execute(ctx, h.ID, req)
 	if err != nil {
 		return err
