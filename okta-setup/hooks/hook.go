@@ -79,7 +79,7 @@ func (s Spec) Validate() error {
 		if s.Auth.Key == "" || s.Auth.Value == "" {
 			return errors.New("hook auth: header name and value are required")
 		}
-		return nil
+		return checkHeaderValue(s.Auth.Key, s.Auth.Value)
 	}
 	o := s.OAuth
 	switch {
@@ -128,7 +128,7 @@ var reservedHeaders = map[string]bool{
 }
 
 func checkHeader(h Header) error {
-	if h.Key == "" || strings.ContainsAny(h.Key, " \t:\r\n") {
+	if !isToken(h.Key) {
 		return fmt.Errorf("header %q: not a valid header name", h.Key)
 	}
 	if reservedHeaders[strings.ToLower(h.Key)] {
@@ -137,7 +137,39 @@ func checkHeader(h Header) error {
 	if h.Value == "" {
 		return fmt.Errorf("header %q: has no value", h.Key)
 	}
+	return checkHeaderValue(h.Key, h.Value)
+}
+
+// checkHeaderValue refuses a value with a control character. CR or LF would end the
+// header and start another one in the request Okta sends; the others (tab included) have
+// no place in a key or a secret and only hide what is really sent. The value itself is
+// never printed: it is a secret.
+func checkHeaderValue(key, v string) error {
+	for _, r := range v {
+		if r < 0x20 || r >= 0x7f && r <= 0x9f {
+			return fmt.Errorf("header %q: value contains a control character (CR, LF, tab "+
+				"or another); none is allowed", key)
+		}
+	}
 	return nil
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2), the syntax of a
+// header name.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // InlineHook is the create/replace request body for s.

@@ -135,19 +135,15 @@ type pulumiOutputs struct {
 	HookIssuer, HookAudience, HookScope           string
 }
 
+// maxPulumiBytes bounds the Pulumi outputs read, from a file or stdin: a stack's outputs
+// are a few KiB, and a wrong path (a log, /dev/zero) must not fill the memory.
+const maxPulumiBytes = 1 << 20
+
 // loadPulumi reads `pulumi stack output --json --show-secrets` from path (- = stdin).
 func loadPulumi(path string, stdin io.Reader) (*pulumiOutputs, error) {
-	var (
-		b   []byte
-		err error
-	)
-	if path == "-" {
-		b, err = io.ReadAll(io.LimitReader(stdin, 1<<20))
-	} else {
-		b, err = os.ReadFile(path)
-	}
+	b, err := readPulumi(path, stdin)
 	if err != nil {
-		return nil, usagef("--from-pulumi: %v", err)
+		return nil, err
 	}
 	var raw map[string]interface{}
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -179,6 +175,28 @@ func loadPulumi(path string, stdin io.Reader) (*pulumiOutputs, error) {
 		}
 	}
 	return &p, nil
+}
+
+// readPulumi reads at most maxPulumiBytes from path (- = stdin), refusing more.
+func readPulumi(path string, stdin io.Reader) ([]byte, error) {
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, usagef("--from-pulumi: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxPulumiBytes+1))
+	if err != nil {
+		return nil, usagef("--from-pulumi %s: %v", path, err)
+	}
+	if len(b) > maxPulumiBytes {
+		return nil, usagef("--from-pulumi %s: larger than 1 MiB; not the output of 'pulumi "+
+			"stack output --json'", path)
+	}
+	return b, nil
 }
 
 // pick returns the value given by flag or by the other source, refusing two different

@@ -161,8 +161,12 @@ func (f *registerFlags) extraHeaders(env *Env) ([]hooks.Header, error) {
 	var out []hooks.Header
 	for _, kv := range f.headers {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" || v == "" {
-			return nil, usagef("--header %q: want KEY=VALUE", k)
+		if !ok {
+			// NOTE: kv is not printed: without "=" it may be "key: secret".
+			return nil, usagef("--header: want KEY=VALUE; found no \"=\"")
+		}
+		if k == "" || v == "" {
+			return nil, usagef("--header %q: want KEY=VALUE, both non-empty", k+"=")
 		}
 		out = append(out, hooks.Header{Key: k, Value: v})
 	}
@@ -188,6 +192,10 @@ func basicHeader(env *Env, p pulumiOutputs) (string, error) {
 	switch {
 	case secret != "" && user == "":
 		return "", usagef("missing OKTA_USER for OKTA_BASIC_SECRET")
+	case strings.Contains(user, ":"):
+		// The function refuses such a user too: Basic auth ends the user at the first ":".
+		return "", usagef("OKTA_USER must not contain ':' (Basic auth separates user and " +
+			"secret with it)")
 	case secret != "":
 		fromEnv = "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+secret))
 	case user != "" && p.HookAuthorization == "":
@@ -217,6 +225,10 @@ func checkBasic(v, wantUser string) error {
 	user, _, hasColon := strings.Cut(string(raw), ":")
 	if err != nil || !hasColon {
 		return usagef("hookAuthorization is not Basic base64(user:secret)")
+	}
+	if strings.Contains(wantUser, ":") {
+		return usagef("oktaUser of --from-pulumi must not contain ':' (Basic auth separates " +
+			"user and secret with it)")
 	}
 	if wantUser != "" && user != wantUser {
 		return usagef("contradictory hook user: the hook secret is for user %q but oktaUser "+
