@@ -10,9 +10,11 @@
 // for in ARM; needs DEPLOY_APP_ID), DEPLOY_PROBE_URL (the hook URL, which must then answer an
 // unauthenticated POST with 401), DEPLOY_TIMEOUT (default 20m).
 //
-// It signs in with azidentity's DefaultAzureCredential (environment, workload identity,
-// managed identity, Azure CLI), or with a client secret when Pulumi's ARM_CLIENT_ID,
-// ARM_CLIENT_SECRET and ARM_TENANT_ID are set.
+// It signs in the way Pulumi's azure-native provider was told to, through the same ARM_*
+// settings: OIDC (ARM_USE_OIDC with ARM_OIDC_TOKEN or ARM_OIDC_TOKEN_FILE_PATH), a managed
+// identity (ARM_USE_MSI, ARM_CLIENT_ID for a user-assigned one), a client secret
+// (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID); with none of them, azidentity's
+// DefaultAzureCredential (AZURE_* environment, workload identity, managed identity, az login).
 package main
 
 import (
@@ -29,7 +31,6 @@ import (
 	"okta-acs-sms/infra/deploy"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 )
 
 // options are the command's settings after flags and environment are merged.
@@ -102,15 +103,13 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 // credentialFunc builds the sign-in; tests pass a fake.
 type credentialFunc func(tenantID string) (azcore.TokenCredential, error)
 
+// credential signs in the way the ARM_* settings say (see chooseSignIn).
 func credential(tenantID string) (azcore.TokenCredential, error) {
-	id, secret, tenant := os.Getenv("ARM_CLIENT_ID"), os.Getenv("ARM_CLIENT_SECRET"),
-		os.Getenv("ARM_TENANT_ID")
-	if id != "" && secret != "" && tenant != "" {
-		return azidentity.NewClientSecretCredential(tenant, id, secret, nil)
+	s, err := chooseSignIn(os.Getenv, tenantID)
+	if err != nil {
+		return nil, err
 	}
-	return azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
-		TenantID: tenantID,
-	})
+	return s.credential()
 }
 
 // run reads the package and publishes it.
