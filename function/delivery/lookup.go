@@ -23,7 +23,8 @@ const lookupTimeout = 5 * time.Second
 // message id Okta shows in its System Log:
 //
 //	200 the Record as JSON (see Record for the field names)
-//	400 {"error":"invalid_transaction_id"} for an id that cannot be a message id
+//	400 {"error":"invalid_transaction_id"} for an id that cannot be a message id (see
+//	    ValidMessageID) or that the store refuses (ErrInvalidID)
 //	404 {"error":"not_found","transactionId":"..."} when nothing is known about it
 //	503 {"error":"store_unavailable"} when the store cannot be read
 //
@@ -55,6 +56,9 @@ func (h *LookupHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	rec, err := h.rec.Get(ctx, id)
 	switch {
+	case errors.Is(err, ErrInvalidID):
+		// The store refuses ids it cannot hold as keys, even if ValidMessageID let them by.
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_transaction_id"})
 	case errors.Is(err, ErrNotFound):
 		writeJSON(w, http.StatusNotFound,
 			map[string]string{"error": "not_found", "transactionId": id})

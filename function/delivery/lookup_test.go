@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -141,4 +142,26 @@ type brokenReads struct{ delivery.Store }
 
 func (brokenReads) Get(context.Context, string) (delivery.Record, error) {
 	return delivery.Record{}, context.DeadlineExceeded
+}
+
+func TestLookupAnswers400WhenTheStoreRefusesTheID(t *testing.T) {
+	mux := http.NewServeMux()
+	rec := delivery.NewRecorder(refusingStore{}, nil)
+	mux.Handle(delivery.LookupPattern, delivery.NewLookupHandler(rec, nil))
+	w := httptest.NewRecorder()
+
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/deliveries/Outgoing_x", nil))
+
+	got, want := strings.TrimSpace(w.Body.String()), `{"error":"invalid_transaction_id"}`
+	if w.Code != http.StatusBadRequest || got != want {
+		t.Errorf("status %d, body %s; want 400, %s", w.Code, got, want)
+	}
+}
+
+// refusingStore is a Store that refuses every id as a key, as tablestore does for an id
+// Table Storage cannot hold.
+type refusingStore struct{ delivery.Store }
+
+func (refusingStore) Get(_ context.Context, id string) (delivery.Record, error) {
+	return delivery.Record{}, fmt.Errorf("tablestore: get %q: %w", id, delivery.ErrInvalidID)
 }

@@ -6,7 +6,9 @@
 // "delivery". The only query is a point read by message id (the transactionId Okta shows),
 // and one partition per message spreads load across the service with no hot partition. The
 // constant RowKey leaves room for more rows per message later (say, one per report). Times
-// are Edm.DateTime properties; a property with an empty or zero value is left out.
+// are Edm.DateTime properties; a property with an empty or zero value is left out. Ids the
+// service cannot use as a key ("/", "\", "#", "?", "'", control characters) are refused
+// before any request, with an error wrapping delivery.ErrInvalidID.
 //
 // # Concurrency
 //
@@ -139,8 +141,12 @@ func newStore(svc *aztables.ServiceClient, o Options) *Store {
 	return &Store{client: svc.NewClient(o.Table), maxAttempts: o.MaxAttempts}
 }
 
-// Get returns the record for messageID, or an error wrapping delivery.ErrNotFound.
+// Get returns the record for messageID, or an error wrapping delivery.ErrNotFound. An id
+// that cannot be a table key gives an error wrapping delivery.ErrInvalidID and no request.
 func (s *Store) Get(ctx context.Context, messageID string) (Record, error) {
+	if err := checkKey(messageID); err != nil {
+		return Record{}, fmt.Errorf("tablestore: get %q: %w", messageID, err)
+	}
 	rec, _, found, err := s.read(ctx, messageID)
 	if err != nil {
 		return Record{}, fmt.Errorf("tablestore: get %s: %w", messageID, err)
@@ -157,9 +163,14 @@ type Record = delivery.Record
 // ErrContention is returned by Update when other writers won every round.
 var ErrContention = errors.New("tablestore: too many concurrent updates")
 
-// Update applies fn to the record for messageID with ETag optimistic concurrency.
+// Update applies fn to the record for messageID with ETag optimistic concurrency. An id
+// that cannot be a table key gives an error wrapping delivery.ErrInvalidID; fn is not called
+// and no request is made.
 func (s *Store) Update(ctx context.Context, messageID string,
 	fn delivery.UpdateFunc) (Record, error) {
+	if err := checkKey(messageID); err != nil {
+		return Record{}, fmt.Errorf("tablestore: update %q: %w", messageID, err)
+	}
 	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
 		cur, etag, found, err := s.read(ctx, messageID)
 		if err != nil {
