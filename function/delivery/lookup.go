@@ -71,22 +71,28 @@ func (h *LookupHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // ValidMessageID reports whether id can be a message id: 1 to 128 letters, digits and
-// ". _ : -". That covers ACS ids ("Outgoing_2020...-...") and keeps out every character
-// Table Storage refuses in a key ("/", "\", "#", "?", control characters).
+// ". _ : -", not only dots. That covers ACS ids ("Outgoing_2020...-...") and keeps out every
+// character Table Storage refuses in a key ("/", "\", "#", "?", "'", control characters).
+// An id of dots alone ("." or "..") is a path segment, not an id: a router cleans it out
+// of the URL and redirects, so it could never be looked up.
 func ValidMessageID(id string) bool {
 	if id == "" || len(id) > maxIDLen {
 		return false
 	}
+	onlyDots := true
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.', c == '_', c == ':', c == '-':
+		case c == '_', c == ':', c == '-':
+		case c == '.':
+			continue
 		default:
 			return false
 		}
+		onlyDots = false
 	}
-	return true
+	return !onlyDots
 }
 
 // writeJSON writes v as a JSON answer that no cache keeps.

@@ -165,3 +165,56 @@ type refusingStore struct{ delivery.Store }
 func (refusingStore) Get(_ context.Context, id string) (delivery.Record, error) {
 	return delivery.Record{}, fmt.Errorf("tablestore: get %q: %w", id, delivery.ErrInvalidID)
 }
+
+func TestValidMessageIDRefusesIDsOfDotsOnly(t *testing.T) {
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{".", false},
+		{"..", false},
+		{"...", false},
+		{strings.Repeat(".", 128), false},
+		{"a.", true},
+		{".a", true},
+		{"a..b", true},
+		{"_", true},
+		{sampleID, true},
+	}
+	for _, tc := range tests {
+		if got := delivery.ValidMessageID(tc.id); got != tc.want {
+			t.Errorf("ValidMessageID(%q) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+}
+
+func TestLookupAnswers400ForIDsOfDotsOnly(t *testing.T) {
+	h := delivery.NewLookupHandler(delivery.NewRecorder(delivery.NewMemoryStore(nil), nil), nil)
+	want := `{"error":"invalid_transaction_id"}`
+
+	// ServeMux cleans "." and ".." out of a path and redirects before a handler runs, so
+	// those reach the handler only through a router that does not clean; "..." it keeps.
+	for _, id := range []string{".", "..", "..."} {
+		r := httptest.NewRequest(http.MethodGet, "/api/deliveries/x", nil)
+		r.SetPathValue("transactionId", id)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if got := strings.TrimSpace(w.Body.String()); w.Code != 400 || got != want {
+			t.Errorf("id %q: status %d, body %s; want 400, %s", id, w.Code, got, want)
+		}
+	}
+
+	resp, err := http.Get(lookupServer(t).URL + "/api/deliveries/...")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(b)); resp.StatusCode != 400 || got != want {
+		t.Errorf("GET /api/deliveries/...: status %d, body %s; want 400, %s",
+			resp.StatusCode, got, want)
+	}
+}
