@@ -128,6 +128,11 @@ func (h *EventHandler) handleEvent(ctx context.Context, log *slog.Logger, i int,
 
 	_, applied, err := h.rec.RecordReport(ctx, rep)
 	switch {
+	case errors.Is(err, ErrInvalidID):
+		// The store can never hold this id: a retry from Event Grid would fail the same way
+		// for a day, so the event is dropped like any other malformed one.
+		t.malformed++
+		log.WarnContext(ctx, "delivery: event dropped", "index", i, "error", err)
 	case err != nil:
 		t.failed++
 		log.ErrorContext(ctx, "delivery: report not stored; Event Grid will retry",

@@ -401,6 +401,27 @@ func TestEventHandlerAnswers500WhenTheStoreFailsSoEventGridRetries(t *testing.T)
 	}
 }
 
+// keyRefusingStore is a Store that cannot hold the message id, as Table Storage refuses
+// some characters in keys.
+type keyRefusingStore struct{ delivery.Store }
+
+func (keyRefusingStore) Update(_ context.Context, id string,
+	_ delivery.UpdateFunc) (delivery.Record, error) {
+	return delivery.Record{}, fmt.Errorf("tablestore: update %q: %w", id, delivery.ErrInvalidID)
+}
+
+func TestEventHandlerDropsAnEventWhoseIDTheStoreCannotHold(t *testing.T) {
+	store := keyRefusingStore{delivery.NewMemoryStore(nil)}
+	h := delivery.NewEventHandler(delivery.NewRecorder(store, nil), nil)
+	res := invoke(t, h, []any{fixture(t, "sms_delivery_report_received.json")})
+	if res.Status != http.StatusOK {
+		t.Fatalf("status = %d, want 200 (a retry could never succeed)", res.Status)
+	}
+	if want := summary(0, 0, 0, 1, 0); !slices.Equal(res.Logs, want) {
+		t.Errorf("Logs = %q, want %q", res.Logs, want)
+	}
+}
+
 func TestEventHandlerRefusesOtherMethods(t *testing.T) {
 	h, _, _ := setup()
 	w := httptest.NewRecorder()
