@@ -377,26 +377,12 @@ func TestSendDoesNotRetryARequestACSHoldsPastTheTryTimeout(t *testing.T) {
 	}
 }
 
-// steppingClock returns a clock that starts at start and moves step ahead on every reading,
-// so that no two calls ever see the same second.
-func steppingClock(start time.Time, step time.Duration) func() time.Time {
-	var mu sync.Mutex
-	next := start
-	return func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		t := next
-		next = next.Add(step)
-		return t
-	}
-}
-
 func TestSendWithTheSameIdempotencyKeyTwiceSendsOneText(t *testing.T) {
 	// The two sends happen at different wall-clock times (another instance, a restart),
 	// and only the message's FirstSent ties them together.
 	srv := acstest.NewServer(t)
 	opts := fast()
-	opts.Now = steppingClock(time.Now(), 7*time.Second)
+	opts.Now = acstest.SteppingClock(time.Now(), 7*time.Second)
 	c := srv.NewClient(t, sender, opts)
 	m := text
 	m.FirstSent = time.Now().Add(-30 * time.Second)

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -402,7 +401,7 @@ func (failingStore) Complete(string, Answer) {}
 func TestHookRepeatWhileTheStoreFailsSendsOneText(t *testing.T) {
 	fake := acstest.NewServer(t)
 	client := fake.NewClient(t, testFrom, &acs.ClientOptions{
-		Now: steppingClock(time.Now(), 4*time.Second)})
+		Now: acstest.SteppingClock(time.Now(), 4*time.Second)})
 	h, _ := newHandler(t, client, func(o *Options) { o.Store = failingStore{} })
 	body := sample(t, nil, map[string]any{
 		"eventTime": time.Now().Add(-time.Second).UTC().Format(time.RFC3339)})
@@ -417,19 +416,6 @@ func TestHookRepeatWhileTheStoreFailsSendsOneText(t *testing.T) {
 	}
 	if first.Status != okta.StatusSuccessful || first.TransactionID != second.TransactionID {
 		t.Errorf("answers %+v and %+v; want both SUCCESSFUL with one messageId", first, second)
-	}
-}
-
-// steppingClock returns a clock that starts at start and moves step ahead on every reading.
-func steppingClock(start time.Time, step time.Duration) func() time.Time {
-	var mu sync.Mutex
-	next := start
-	return func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		t := next
-		next = next.Add(step)
-		return t
 	}
 }
 

@@ -1,7 +1,6 @@
 package hook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"okta-acs-sms/function/hookauth"
+	"okta-acs-sms/function/internal/logtest"
 	"okta-acs-sms/function/okta"
 	"okta-acs-sms/function/sms"
 )
@@ -51,23 +51,8 @@ func (f *fakeSender) messages() []sms.Message {
 	return append([]sms.Message(nil), f.sent...)
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log sink safe for concurrent writes, read back as log lines.
+type syncBuffer struct{ logtest.Buffer }
 
 // lines returns the log lines whose msg is "telephony hook", decoded.
 func (s *syncBuffer) lines(t *testing.T) []map[string]any {

@@ -1,7 +1,6 @@
 package hookauth
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -24,6 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"okta-acs-sms/function/hookauth/hookauthtest"
+	"okta-acs-sms/function/internal/logtest"
 )
 
 // clock is a fake clock that only moves when told to.
@@ -47,22 +47,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // syncBuffer is a log sink safe for the background fetch goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = logtest.Buffer
 
 // harness is an OAuth wired to a loopback issuer and a fake clock.
 type harness struct {
